@@ -34,6 +34,8 @@ def _mapping_diagnostics(mapping: Mapping) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     if not mapping.is_documented:
         out.append(Diagnostic(path, mapping.loc.line, "warning", "empty-table", f"section {mapping.title!r} documents no properties: only its link can be checked; add the synchronised properties to its table"))
+    if mapping.variant != "create" and not mapping.merge_keys:
+        out.append(Diagnostic(path, mapping.loc.line, "warning", "missing-merge-keys", f"{mapping.variant} section {mapping.title!r} has no merge-key rows, so records cannot be matched; add its merge-key table"))
     for copy in mapping.duplicates:
         out.append(Diagnostic(path, copy.line, "warning", "duplicate-section", f"section {mapping.title!r} repeats the one at line {mapping.loc.line}; the rows of both are checked as one; merge them into one section"))
     out.extend(_fan(mapping, "source", "target", "fan-out", "is synced to both {a!r} and {b!r}; an edit on the target side of one row overwrites the other; keep one row or say which wins"))
@@ -66,10 +68,10 @@ def _spelling(documents: list[Document]) -> list[Diagnostic]:
     for system_id, names in spellings.items():
         if len(names) < 2:
             continue
-        listed = ", ".join(repr(n) for n in sorted(names))
         for name, docs in names.items():
+            others = ", ".join(f"{other!r} in {names[other][0].path}" for other in sorted(names) if other != name)
             for document in docs:
-                out.append(Diagnostic(document.loc.path, document.loc.line, "info", "system-spelling", f"system {system_id!r} is written {name!r} here and differently elsewhere ({listed}); it is treated as one system; use one spelling"))
+                out.append(Diagnostic(document.loc.path, document.loc.line, "info", "system-spelling", f"system {system_id!r} is written {name!r} here but {others}; both are treated as one system; use one spelling"))
     return out
 
 

@@ -202,7 +202,7 @@ class _DoctreeReader:
     def _report_system_messages(self, doctree: nodes.document) -> None:
         for message in doctree.findall(nodes.system_message):
             level = message.get("level", 0)
-            text = _text(message.children[0]) if message.children else ""
+            text = (_text(message.children[0]) if message.children else "").rstrip(".")
             if level >= 3:
                 self.report(_line(message), "error", "malformed-rst", f"{text}; fix the reStructuredText here")
             elif level == 2:
@@ -260,20 +260,14 @@ class _DoctreeReader:
         variant, precondition = self._variant(section)
         merge_keys: list[MergeKey] = []
         properties: list[PropertyMap] = []
-        property_tables = 0
         for table in section.tables:
             self._check_header(table, source, source_entity, target, target_entity)
             if len(table.header) == 2:
                 merge_keys.extend(MergeKey(Location(self.path, line), cells[0], cells[1]) for line, cells in table.rows)
             elif len(table.header) == 3:
-                property_tables += 1
                 properties.extend(self._property(line, cells) for line, cells in table.rows)
             else:
                 self.report(table.line, "error", "unknown-table", f"table has {len(table.header)} columns; expected 2 (merge keys) or 3 (properties with 'Data Type'); fix the table")
-        if property_tables == 0:
-            self.report(section.line, "warning", "missing-property-table", f"section {section.title!r} has no property table; add one, even if empty")
-        if variant != "create" and not merge_keys:
-            self.report(section.line, "warning", "missing-merge-keys", f"{variant} section {section.title!r} has no merge-key rows; records cannot be matched; add the merge-key table")
         return Mapping(
             loc=loc,
             title=" ".join(section.title.split()),

@@ -1,0 +1,41 @@
+# Two entry points: `make qa` (the main job) and `make test` (the project's own tests).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: qa test install generate check golden clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Main job: generate the suite from specs/, run it on the built-in fakes, write reports/.
+qa: install
+	$(BIN)/dataflow-qa generate
+	$(BIN)/python -m pytest generated_tests -p no:cacheprovider \
+		--html=reports/report.html --self-contained-html --junitxml=reports/junit.xml
+
+## The project's own tests; the drift gate first (generated_tests/ must match specs/).
+test: install
+	$(BIN)/dataflow-qa check
+	$(BIN)/python -m pytest tests -p no:cacheprovider
+
+generate: install
+	$(BIN)/dataflow-qa generate
+
+check: install
+	$(BIN)/dataflow-qa check
+
+clean:
+	rm -rf $(VENV) reports/*.html reports/*.xml
+
+## Rewrite the golden files under tests/ after an intended change to the parser, lint or templates.
+golden: install
+	$(BIN)/dataflow-qa generate tests/data/specs --out tests/golden/generated
+	$(BIN)/dataflow-qa inspect --json specs tests/data/specs > tests/golden/inspect.json
+	$(BIN)/dataflow-qa lint tests/data/broken 2> tests/data/broken/expected.txt || true

@@ -1,0 +1,170 @@
+"""``dataflow-qa``: lint, inspect, generate and check; run-time commands are delegated.
+
+Every command reads documents with the same parser and prints problems as
+``path:line: level: code: message``. Exit status: 0 fine, 1 problems found,
+2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from generator import jsonform
+from generator.drift import semantic_diff
+from generator.lint import exit_status, lint
+from generator.model import Diagnostic, ParseResult
+from generator.output import changed_files, plan, read_manifest, stale_files, write
+from generator.parse import DocumentParser, find_documents
+
+DEFAULT_SPECS = "specs"
+DEFAULT_OUT = "generated_tests"
+
+DELEGATED: dict[str, tuple[str, str]] = {}
+"""Run-time command groups implemented in ``fixtures/``: name -> (module, help)."""
+
+
+def display_path(path: Path) -> str:
+    """A path as users typed it: relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read(paths: Sequence[str]) -> tuple[list[ParseResult], list[Diagnostic]]:
+    """Parse the given files and folders; return results and all diagnostics."""
+    files = find_documents(list(paths))
+    missing = [p for p in files if not p.exists()]
+    parser = DocumentParser()
+    results = [parser.parse_file(p, display_path(p)) for p in files if p.exists()]
+    diagnostics = lint(results)
+    diagnostics += [Diagnostic(display_path(p), 1, "error", "no-such-file", "file not found; check the path") for p in missing]
+    return results, diagnostics
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic], levels: set[str] | None = None) -> None:
+    """Compiler-style lines on stderr, then a one-line count."""
+    shown = [d for d in diagnostics if levels is None or d.level in levels]
+    for diagnostic in shown:
+        print(diagnostic, file=sys.stderr)
+    counts = {level: sum(d.level == level for d in diagnostics) for level in ("error", "warning", "info")}
+    print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes", file=sys.stderr)
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    results, diagnostics = read(args.paths or [DEFAULT_SPECS])
+    print_diagnostics(diagnostics)
+    return exit_status(diagnostics, strict=args.strict)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    results, diagnostics = read(args.paths)
+    documents = [r.document for r in results if r.document is not None]
+    if args.json:
+        payload = {"documents": [jsonform.document(d) for d in documents], "diagnostics": [jsonform.diagnostic(d) for d in diagnostics]}
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        for doc in documents:
+            print(f"{doc.path}: {doc.title} ({doc.source.id} -> {doc.target.id}), {len(doc.mappings)} mappings, {doc.property_count} property rows")
+            for m in doc.mappings:
+                print(f"  {m.loc.line:>5}  {m.variant:<15} {m.source_entity} -> {m.target_entity}: {len(m.properties)} rows, {len(m.merge_keys)} merge keys")
+        print_diagnostics(diagnostics, {"error"})
+    return exit_status(diagnostics)
+
+
+def _generation_inputs(paths: Sequence[str]) -> tuple[list[ParseResult], list[Diagnostic]]:
+    """Documents with errors are held back: their old module stays as it was."""
+    results, diagnostics = read(paths)
+    broken = {d.path for d in diagnostics if d.level == "error"}
+    usable = [r if r.path not in broken else ParseResult(r.path, None, r.diagnostics) for r in results]
+    return usable, diagnostics
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    results, diagnostics = _generation_inputs(args.specs or [DEFAULT_SPECS])
+    target = plan(results, Path(args.out))
+    try:
+        written, deleted = write(target)
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print_diagnostics(diagnostics, {"error"})
+    print(f"{len(written)} files written, {len(deleted)} removed, {len(target.files) - len(written)} unchanged in {args.out}")
+    return exit_status(diagnostics)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    results, diagnostics = _generation_inputs(args.specs or [DEFAULT_SPECS])
+    out = Path(args.out)
+    target = plan(results, out)
+    changed, stale = changed_files(target), stale_files(target)
+    print_diagnostics(diagnostics, {"error"})
+    if not changed and not stale:
+        print(f"{args.out} is up to date with {len(target.manifest['documents'])} documents")
+        return exit_status(diagnostics)
+    print(f"{args.out} is stale; run: dataflow-qa generate", file=sys.stderr)
+    for line in semantic_diff(read_manifest(out), target.manifest):
+        print(f"  {line}", file=sys.stderr)
+    for name in changed:
+        print(f"  {out / name}: {'differs' if (out / name).exists() else 'missing'}", file=sys.stderr)
+    for name in stale:
+        print(f"  {out / name}: its document is gone; generate removes it", file=sys.stderr)
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="dataflow-qa", description="QA suites from Sesam Talk dataflow documents.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    lint_p = sub.add_parser("lint", help="report problems in documents")
+    lint_p.add_argument("paths", nargs="*", help=f"files or folders (default: {DEFAULT_SPECS}/)")
+    lint_p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    lint_p.set_defaults(run=cmd_lint)
+
+    inspect_p = sub.add_parser("inspect", help="print the parsed model")
+    inspect_p.add_argument("paths", nargs="+", help="files or folders")
+    inspect_p.add_argument("--json", action="store_true", help="machine-readable output")
+    inspect_p.set_defaults(run=cmd_inspect)
+
+    for name, run, text in (("generate", cmd_generate, "write the pytest suite"), ("check", cmd_check, "fail if the suite is stale")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("specs", nargs="*", help=f"files or folders (default: {DEFAULT_SPECS}/)")
+        p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
+        p.set_defaults(run=run)
+
+    for name, (module, text) in DELEGATED.items():
+        p = sub.add_parser(name, help=text, add_help=False)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        p.set_defaults(run=_delegate(module))
+    return parser
+
+
+def _delegate(module: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        return int(importlib.import_module(module).main(list(args.rest)))
+
+    return run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``dataflow-qa`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
