@@ -29,6 +29,10 @@ class TestContactToContacts:
     def test_link(self, dataflow):
         dataflow.link(self.mapping)
 
+    @checks.mapping('delete', mapping)
+    def test_delete(self, dataflow):
+        dataflow.delete(self.mapping)
+
 
 class TestProductToCompanies:
     """Custom CRM Product to CRMOffice Companies (specs/customcrm-crmoffice.rst:28, create)."""
@@ -46,3 +50,7 @@ class TestProductToCompanies:
     @checks.mapping('link', mapping)
     def test_link(self, dataflow):
         dataflow.link(self.mapping)
+
+    @checks.mapping('delete', mapping)
+    def test_delete(self, dataflow):
+        dataflow.delete(self.mapping)

@@ -33,9 +33,41 @@ class TestCustomersPersonToContacts:
     def test_link(self, dataflow):
         dataflow.link(self.mapping)
 
+    @checks.mapping('delete', mapping)
+    def test_delete(self, dataflow):
+        dataflow.delete(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
+
+    @checks.rows('reverse', mapping)
+    def test_reverse(self, dataflow, row):
+        dataflow.reverse(self.mapping, row)
+
+    @checks.rows('round-trip', mapping)
+    def test_round_trip(self, dataflow, row):
+        dataflow.round_trip(self.mapping, row)
+
+    @checks.rows('conflict', mapping)
+    def test_conflict(self, dataflow, row):
+        dataflow.conflict(self.mapping, row)
+
+    @checks.rows('empty', mapping)
+    def test_empty(self, dataflow, row):
+        dataflow.empty(self.mapping, row)
+
+    @checks.rows('isolation', mapping)
+    def test_isolation(self, dataflow, row):
+        dataflow.isolation(self.mapping, row)
+
+    @checks.rows('type', mapping)
+    def test_type(self, dataflow, row):
+        dataflow.type(self.mapping, row)
+
+    @checks.rows('bounded-writes', mapping)
+    def test_bounded_writes(self, dataflow, row):
+        dataflow.bounded_writes(self.mapping, row)
 
 
 class TestEmployeesToContacts:
@@ -60,9 +92,41 @@ class TestEmployeesToContacts:
     def test_link(self, dataflow):
         dataflow.link(self.mapping)
 
+    @checks.mapping('delete', mapping)
+    def test_delete(self, dataflow):
+        dataflow.delete(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
+
+    @checks.rows('reverse', mapping)
+    def test_reverse(self, dataflow, row):
+        dataflow.reverse(self.mapping, row)
+
+    @checks.rows('round-trip', mapping)
+    def test_round_trip(self, dataflow, row):
+        dataflow.round_trip(self.mapping, row)
+
+    @checks.rows('conflict', mapping)
+    def test_conflict(self, dataflow, row):
+        dataflow.conflict(self.mapping, row)
+
+    @checks.rows('empty', mapping)
+    def test_empty(self, dataflow, row):
+        dataflow.empty(self.mapping, row)
+
+    @checks.rows('isolation', mapping)
+    def test_isolation(self, dataflow, row):
+        dataflow.isolation(self.mapping, row)
+
+    @checks.rows('type', mapping)
+    def test_type(self, dataflow, row):
+        dataflow.type(self.mapping, row)
+
+    @checks.rows('bounded-writes', mapping)
+    def test_bounded_writes(self, dataflow, row):
+        dataflow.bounded_writes(self.mapping, row)
 
 
 class TestProductToCompanies:
@@ -81,6 +145,10 @@ class TestProductToCompanies:
     @checks.mapping('link', mapping)
     def test_link(self, dataflow):
         dataflow.link(self.mapping)
+
+    @checks.mapping('delete', mapping)
+    def test_delete(self, dataflow):
+        dataflow.delete(self.mapping)
 
 
 class TestProjectsToActivities:
@@ -105,9 +173,41 @@ class TestProjectsToActivities:
     def test_link(self, dataflow):
         dataflow.link(self.mapping)
 
+    @checks.mapping('delete', mapping)
+    def test_delete(self, dataflow):
+        dataflow.delete(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
+
+    @checks.rows('reverse', mapping)
+    def test_reverse(self, dataflow, row):
+        dataflow.reverse(self.mapping, row)
+
+    @checks.rows('round-trip', mapping)
+    def test_round_trip(self, dataflow, row):
+        dataflow.round_trip(self.mapping, row)
+
+    @checks.rows('conflict', mapping)
+    def test_conflict(self, dataflow, row):
+        dataflow.conflict(self.mapping, row)
+
+    @checks.rows('empty', mapping)
+    def test_empty(self, dataflow, row):
+        dataflow.empty(self.mapping, row)
+
+    @checks.rows('isolation', mapping)
+    def test_isolation(self, dataflow, row):
+        dataflow.isolation(self.mapping, row)
+
+    @checks.rows('type', mapping)
+    def test_type(self, dataflow, row):
+        dataflow.type(self.mapping, row)
+
+    @checks.rows('bounded-writes', mapping)
+    def test_bounded_writes(self, dataflow, row):
+        dataflow.bounded_writes(self.mapping, row)
 
 
 class TestContactpersonToContacts:
@@ -132,9 +232,41 @@ class TestContactpersonToContacts:
     def test_link(self, dataflow):
         dataflow.link(self.mapping)
 
+    @checks.mapping('delete', mapping)
+    def test_delete(self, dataflow):
+        dataflow.delete(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
+
+    @checks.rows('reverse', mapping)
+    def test_reverse(self, dataflow, row):
+        dataflow.reverse(self.mapping, row)
+
+    @checks.rows('round-trip', mapping)
+    def test_round_trip(self, dataflow, row):
+        dataflow.round_trip(self.mapping, row)
+
+    @checks.rows('conflict', mapping)
+    def test_conflict(self, dataflow, row):
+        dataflow.conflict(self.mapping, row)
+
+    @checks.rows('empty', mapping)
+    def test_empty(self, dataflow, row):
+        dataflow.empty(self.mapping, row)
+
+    @checks.rows('isolation', mapping)
+    def test_isolation(self, dataflow, row):
+        dataflow.isolation(self.mapping, row)
+
+    @checks.rows('type', mapping)
+    def test_type(self, dataflow, row):
+        dataflow.type(self.mapping, row)
+
+    @checks.rows('bounded-writes', mapping)
+    def test_bounded_writes(self, dataflow, row):
+        dataflow.bounded_writes(self.mapping, row)
 
 
 class TestSuppliersPersonToContacts:
@@ -159,6 +291,38 @@ class TestSuppliersPersonToContacts:
     def test_link(self, dataflow):
         dataflow.link(self.mapping)
 
+    @checks.mapping('delete', mapping)
+    def test_delete(self, dataflow):
+        dataflow.delete(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
+
+    @checks.rows('reverse', mapping)
+    def test_reverse(self, dataflow, row):
+        dataflow.reverse(self.mapping, row)
+
+    @checks.rows('round-trip', mapping)
+    def test_round_trip(self, dataflow, row):
+        dataflow.round_trip(self.mapping, row)
+
+    @checks.rows('conflict', mapping)
+    def test_conflict(self, dataflow, row):
+        dataflow.conflict(self.mapping, row)
+
+    @checks.rows('empty', mapping)
+    def test_empty(self, dataflow, row):
+        dataflow.empty(self.mapping, row)
+
+    @checks.rows('isolation', mapping)
+    def test_isolation(self, dataflow, row):
+        dataflow.isolation(self.mapping, row)
+
+    @checks.rows('type', mapping)
+    def test_type(self, dataflow, row):
+        dataflow.type(self.mapping, row)
+
+    @checks.rows('bounded-writes', mapping)
+    def test_bounded_writes(self, dataflow, row):
+        dataflow.bounded_writes(self.mapping, row)

@@ -1,8 +1,8 @@
-"""The check kinds the generated suite holds, and which mappings get which.
+"""The check kinds the generated suite holds, and which mappings and rows get which.
 
 The renderer emits one test function per kind that applies to a mapping; the
-runtime (``fixtures/``) implements a method of the same name. Adding a kind is
-a row here plus a method there.
+runtime (``fixtures/checks``) implements a check of the same name. Adding a
+kind is a row here plus a check there.
 """
 
 from __future__ import annotations
@@ -11,9 +11,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.model import Mapping
+from generator.model import Mapping, PropertyMap
 
 Scope = Literal["mapping", "row"]
+
+
+def _all_rows(mapping: Mapping) -> list[PropertyMap]:
+    return list(mapping.properties)
+
+
+def _typed_rows(mapping: Mapping) -> list[PropertyMap]:
+    return [row for row in mapping.properties if row.type is not None]
+
+
+def _independent_rows(mapping: Mapping) -> list[PropertyMap]:
+    """Rows with at least one other row sharing neither its source nor its target."""
+    return [
+        row for row in mapping.properties
+        if any(o.source != row.source and o.target != row.target for o in mapping.properties)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,18 +39,37 @@ class CheckKind:
     name: str
     scope: Scope
     summary: str
-    applies: Callable[[Mapping], bool] = lambda mapping: True
+    variants: tuple[str, ...] = ("create", "merge-or-create", "link-only")
+    rows: Callable[[Mapping], list[PropertyMap]] = _all_rows
 
     @property
     def method(self) -> str:
-        """The runtime method and test function suffix: ``round-trip`` -> ``round_trip``."""
+        """The runtime method, marker and test function suffix: ``round-trip`` -> ``round_trip``."""
         return self.name.replace("-", "_")
+
+    def applies(self, mapping: Mapping) -> bool:
+        """True when the mapping gets a test of this kind."""
+        if mapping.variant not in self.variants:
+            return False
+        return self.scope == "mapping" or bool(self.rows(mapping))
 
 
 CHECK_KINDS: tuple[CheckKind, ...] = (
-    CheckKind("link", "mapping", "exactly one linked record appears; a re-sync creates no duplicate"),
-    CheckKind("forward", "row", "a value written at the source reaches the target", lambda m: m.is_documented),
+    CheckKind("link", "mapping", "exactly one linked record appears; a re-sync creates no duplicate", ("create", "merge-or-create")),
+    CheckKind("merge", "mapping", "a matching existing record is merged with, not duplicated", ("merge-or-create",)),
+    CheckKind("link-only", "mapping", "no record is created; matching records get linked and then synced", ("link-only",)),
+    CheckKind("delete", "mapping", "deleting one side leaves the linked record in place"),
+    CheckKind("forward", "row", "a value written at the source reaches the target, on create and on edit"),
+    CheckKind("reverse", "row", "a value written at the target reaches the source"),
+    CheckKind("round-trip", "row", "source -> target -> source leaves the value exactly as written"),
+    CheckKind("conflict", "row", "edits on both sides: the later one wins on both"),
+    CheckKind("empty", "row", "an empty value never overwrites a non-empty one"),
+    CheckKind("isolation", "row", "editing one property changes no other mapped property", rows=_independent_rows),
+    CheckKind("type", "row", "the target holds the documented type", rows=_typed_rows),
+    CheckKind("bounded-writes", "row", "one edit causes a bounded number of writes, then none"),
 )
+KINDS_BY_NAME = {kind.name: kind for kind in CHECK_KINDS}
+CHAIN_KIND = CheckKind("chain", "row", "a value entered at one end of a chain of documents reaches the other end, and back")
 
 
 def kinds_for(mapping: Mapping) -> list[CheckKind]:
