@@ -39,6 +39,9 @@ def semantic_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             lines.append(f"{path}:1: document removed: {before.get('title')!r}")
         else:
             lines.extend(_document_diff(path, before, after))
+    old_chains, new_chains = set(old.get("chains", [])), set(new.get("chains", []))
+    lines += [f"chain removed: {label}" for label in sorted(old_chains - new_chains)]
+    lines += [f"chain added: {label}" for label in sorted(new_chains - old_chains)]
     return lines
 
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from generator import jsonform
 from generator.model import Document, ParseResult
-from generator.render import HEADER_MARK, make_environment, module_names, render_module
+from generator.chains import find_chains
+from generator.render import CHAINS_MODULE, HEADER_MARK, make_environment, module_names, render_chains, render_module
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -55,13 +56,16 @@ def plan(results: list[ParseResult], out: Path) -> Plan:
         module_file = f"{names[document.path]}.py"
         result.files[module_file] = render_module(env, document, names[document.path])
         entries.append(_manifest_entry(document, module_file))
+    chains = find_chains(documents)
+    if chains:
+        result.files[f"{CHAINS_MODULE}.py"] = render_chains(env, chains, documents)
     for path in sorted(failed):
         old = old_entries.get(path)
         if old is not None and isinstance(old.get("module"), str):
             result.keep.add(old["module"])
             entries.append(old)
     entries.sort(key=lambda e: str(e.get("path")))
-    result.manifest = {"format": MANIFEST_FORMAT, "generator": "dataflow-qa", "documents": entries}
+    result.manifest = {"format": MANIFEST_FORMAT, "generator": "dataflow-qa", "documents": entries, "chains": [c.label for c in chains]}
     result.files[MANIFEST] = json.dumps(result.manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     return result
 

@@ -34,9 +34,41 @@ class TestContactsToPerson:
     def test_link(self, dataflow):
         dataflow.link(self.mapping)
 
+    @checks.mapping('delete', mapping)
+    def test_delete(self, dataflow):
+        dataflow.delete(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
+
+    @checks.rows('reverse', mapping)
+    def test_reverse(self, dataflow, row):
+        dataflow.reverse(self.mapping, row)
+
+    @checks.rows('round-trip', mapping)
+    def test_round_trip(self, dataflow, row):
+        dataflow.round_trip(self.mapping, row)
+
+    @checks.rows('conflict', mapping)
+    def test_conflict(self, dataflow, row):
+        dataflow.conflict(self.mapping, row)
+
+    @checks.rows('empty', mapping)
+    def test_empty(self, dataflow, row):
+        dataflow.empty(self.mapping, row)
+
+    @checks.rows('isolation', mapping)
+    def test_isolation(self, dataflow, row):
+        dataflow.isolation(self.mapping, row)
+
+    @checks.rows('type', mapping)
+    def test_type(self, dataflow, row):
+        dataflow.type(self.mapping, row)
+
+    @checks.rows('bounded-writes', mapping)
+    def test_bounded_writes(self, dataflow, row):
+        dataflow.bounded_writes(self.mapping, row)
 
 
 class TestActivitiesToListcountryitems:
@@ -56,6 +88,10 @@ class TestActivitiesToListcountryitems:
     def test_link(self, dataflow):
         dataflow.link(self.mapping)
 
+    @checks.mapping('delete', mapping)
+    def test_delete(self, dataflow):
+        dataflow.delete(self.mapping)
+
 
 class TestCompaniesToListcountryitems:
     """CRMOffice Companies to SuperOffice Listcountryitems (tests/data/specs/crmoffice-superoffice.rst:56, create)."""
@@ -73,3 +109,7 @@ class TestCompaniesToListcountryitems:
     @checks.mapping('link', mapping)
     def test_link(self, dataflow):
         dataflow.link(self.mapping)
+
+    @checks.mapping('delete', mapping)
+    def test_delete(self, dataflow):
+        dataflow.delete(self.mapping)

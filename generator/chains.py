@@ -1,0 +1,70 @@
+"""Chains across documents: a row whose target is another document's source.
+
+WebCRM Persons.PersonFirstName -> CRMOffice Contacts.givenName (one document)
+and CRMOffice Contacts.givenName -> SuperOffice Person.Firstname (another) make
+a chain: a value entered in WebCRM must reach SuperOffice, and back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.model import DataType, Document, Location, Mapping, PropertyMap
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class End:
+    """One record field along a chain: system, entity and property path."""
+
+    system: str
+    entity: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.system}:{self.entity}.{self.path}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Chain:
+    """Two rows of two mappings joined at a shared entity and path."""
+
+    start: End
+    middle: End
+    end: End
+    type: DataType | None
+    via: tuple[Location, Location]
+
+    @property
+    def label(self) -> str:
+        """``Persons.PersonFirstName->Contacts.givenName->Person.Firstname``."""
+        return "->".join(f"{end.entity}.{end.path}" for end in (self.start, self.middle, self.end))
+
+
+CHAINABLE = ("create", "merge-or-create")
+
+
+def _plain(row: PropertyMap) -> bool:
+    return row.source_condition is None and row.target_condition is None and row.type != "boolean"
+
+
+def find_chains(documents: list[Document]) -> list[Chain]:
+    """Every two-hop chain of unconditional rows through mappings that create records."""
+    mappings: list[Mapping] = [m for d in documents for m in d.mappings if m.variant in CHAINABLE]
+    outgoing: dict[tuple[str, str, str], list[tuple[Mapping, PropertyMap]]] = {}
+    for mapping in mappings:
+        for row in filter(_plain, mapping.properties):
+            outgoing.setdefault((mapping.source.id, mapping.source_entity, row.source), []).append((mapping, row))
+    chains = set()
+    for first in mappings:
+        for row in filter(_plain, first.properties):
+            for second, next_row in outgoing.get((first.target.id, first.target_entity, row.target), []):
+                if second.key == first.key:
+                    continue
+                chains.add(Chain(
+                    start=End(first.source.id, first.source_entity, row.source),
+                    middle=End(first.target.id, first.target_entity, row.target),
+                    end=End(second.target.id, second.target_entity, next_row.target),
+                    type=next_row.type,
+                    via=(row.loc, next_row.loc),
+                ))
+    return sorted(chains)
