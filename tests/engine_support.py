@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from fixtures.adapters.base import Record, Values
@@ -13,7 +14,7 @@ from fixtures.adapters.memory import LogicalClock, MemoryAdapter
 from fixtures.engine import Engine, Policy
 from fixtures.paths import Field
 from generator.model import Condition, Document
-from generator.parse import DocumentParser
+from generator.parse import DocumentParser, find_documents, parse_paths
 
 Row = tuple[str, str, str]
 """A property row as written in a document: source cell, target cell, type cell."""
@@ -47,6 +48,16 @@ def _table(header: list[str], rows: Iterable[Sequence[str]]) -> str:
         lines.append(f"   * - {cells[0]}")
         lines.extend(f"     - {cell}" for cell in cells[1:])
     return "\n".join(lines) + "\n\n"
+
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+
+
+def seed_documents() -> list[Document]:
+    """The seed documents in ``specs/``, parsed."""
+    documents = [result.document for result in parse_paths(find_documents([str(SPECS)]))]
+    assert documents and all(documents)
+    return documents  # type: ignore[return-value]
 
 
 def document(source: str, target: str, *sections: str, path: str = "x.rst") -> Document:
@@ -150,4 +161,4 @@ class CountingAdapter:
         self.inner.close()
 
 
-__all__ = ["PEOPLE", "PEOPLE_MAP", "CountingAdapter", "Field", "World", "document", "section"]
+__all__ = ["PEOPLE", "PEOPLE_MAP", "SPECS", "CountingAdapter", "Field", "World", "document", "section", "seed_documents"]

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from engine_support import World
+from engine_support import World, seed_documents
 
 from generator.model import Document
-from generator.parse import find_documents, parse_paths
 
-SPECS = Path(__file__).resolve().parent.parent / "specs"
 PERSONS = "webcrm:Persons->crmoffice:Contacts"
 CONTACTS = "crmoffice:Contacts->superoffice:Person"
 
@@ -18,8 +14,8 @@ CONTACTS = "crmoffice:Contacts->superoffice:Person"
 @pytest.fixture(scope="module")
 def seeds() -> list[Document]:
     """The five seed documents, parsed."""
-    documents = [result.document for result in parse_paths(find_documents([str(SPECS)]))]
-    assert len(documents) == 5 and all(documents)
+    documents = seed_documents()
+    assert len(documents) == 5
     return documents
 
 

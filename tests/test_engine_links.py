@@ -162,3 +162,30 @@ def test_the_same_section_in_two_documents_syncs_the_union_of_rows() -> None:
     person = world.create("alpha", "People", {"first": "Ada", "nick": "A"})
     world.engine.settle()
     assert world.value("beta", "Contacts", world.engine.linked(PEOPLE_MAP, person), "nickname") == "A"
+
+
+FORTH = document("Alpha", "Beta", section("Alpha", "Things", "Beta", "Items", rows=[("name", "title", '"string"')]), path="ab.rst")
+BACK = document("Beta", "Alpha", section("Beta", "Items", "Alpha", "Things", rows=[("title", "name", '"string"')]), path="ba.rst")
+
+
+@pytest.mark.parametrize("start", ["alpha", "beta"])
+def test_documents_mapping_both_ways_make_one_partner_not_an_endless_chain(start: str) -> None:
+    world = World([FORTH, BACK])
+    entity, path = ("Things", "name") if start == "alpha" else ("Items", "title")
+    world.create(start, entity, {path: "x"})
+    world.engine.settle()
+    assert world.count("alpha", "Things") == 1 and world.count("beta", "Items") == 1
+    [(thing, item)] = world.engine.links(FORTH.mappings[0]).items()
+    assert world.engine.links(BACK.mappings[0]) == {item: thing}
+
+
+def test_contradictory_documents_settle_instead_of_rotating_values() -> None:
+    crossed = document("Beta", "Alpha", section("Beta", "Items", "Alpha", "Things", rows=[("a", "q", '"string"'), ("b", "p", '"string"')]), path="ba.rst")
+    straight = document("Alpha", "Beta", section("Alpha", "Things", "Beta", "Items", rows=[("p", "a", '"string"'), ("q", "b", '"string"')]), path="ab.rst")
+    world = World([straight, crossed])
+    thing = world.create("alpha", "Things", {"p": "1", "q": "2"})
+    world.engine.settle()
+    world.edit("alpha", "Things", thing, {"p": "3"})
+    world.engine.settle()
+    item = world.engine.linked(straight.mappings[0], thing)
+    assert world.value("beta", "Items", item, "a") == "3"

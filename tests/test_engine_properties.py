@@ -112,3 +112,30 @@ def test_a_chain_converges_on_the_latest_edit_made_anywhere(steps: list[int | No
     world.engine.settle()
     assert [world.value(*place) for place in places] == [latest] * 3
     assert world.engine.sync_once() == 0
+
+
+CYCLE = [*CHAIN, document("Gamma", "Alpha", section("Gamma", "Objects", "Alpha", "Things", rows=[("label", "name", '"string"')]), path="ga.rst")]
+"""Alpha -> Beta -> Gamma -> Alpha: documents that map in a cycle, all create."""
+
+
+@SETTINGS
+@given(CHAIN_STEPS)
+def test_a_cycle_of_create_mappings_makes_one_record_each_and_converges(steps: list[int | None]) -> None:
+    world = World(CYCLE)
+    first = world.create("alpha", "Things", {"name": "start"})
+    world.engine.settle()
+    assert [world.count(*end) for end in (("alpha", "Things"), ("beta", "Items"), ("gamma", "Objects"))] == [1, 1, 1]
+    middle = world.engine.linked(CYCLE[0].mappings[0], first)
+    last = world.engine.linked(CYCLE[1].mappings[0], middle)
+    assert world.engine.linked(CYCLE[2].mappings[0], last) == first
+    places = [("alpha", "Things", first, "name"), ("beta", "Items", middle, "title"), ("gamma", "Objects", last, "label")]
+    latest = "start"
+    values = itertools.count()
+    for step in steps:
+        if step is None:
+            world.engine.sync_once()
+            continue
+        latest = unique(values)
+        world.edit(*places[step][:3], {places[step][3]: latest})
+    world.engine.settle()
+    assert [world.value(*place) for place in places] == [latest] * 3

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from engine_support import PEOPLE, PEOPLE_MAP, World
+from engine_support import PEOPLE, PEOPLE_MAP, World, document, section
 
 from fixtures.engine import Policy
 
@@ -178,3 +178,18 @@ def test_write_counter_adds_up_the_passes() -> None:
     linked_pair(world, first="Bea")
     assert world.engine.writes == 2
     assert world.engine.passes >= 4
+
+
+def test_two_rows_into_one_target_field_write_the_first_and_leave_the_source_alone() -> None:
+    shared_field = document("Alpha", "Beta", section("Alpha", "Customers", "Beta", "Accounts", rows=[
+        ("Number", "customerNumber", '"string"'), ("OrgNr", "customerNumber", '"string"')]))
+    world = World([shared_field])
+    customer = world.create("alpha", "Customers", {"Number": "1", "OrgNr": "2"})
+    world.engine.settle()
+    account = world.engine.linked(shared_field.mappings[0], customer)
+    assert world.value("beta", "Accounts", account, "customerNumber") == "1"
+    assert world.record("alpha", "Customers", customer).data == {"Number": "1", "OrgNr": "2"}
+    world.edit("alpha", "Customers", customer, {"OrgNr": "3"})
+    world.engine.settle()
+    assert world.value("beta", "Accounts", account, "customerNumber") == "3"
+    assert world.engine.sync_once() == 0

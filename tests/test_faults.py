@@ -7,10 +7,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from engine_support import PEOPLE, PEOPLE_MAP, World, document, section
+from engine_support import PEOPLE, PEOPLE_MAP, World, document, section, seed_documents
 
 from fixtures.engine import FAULTS, Engine, EngineNotQuiescent
-from fixtures.faults import TRUNCATE_AT, Fault, behaviour
+from fixtures.faults import TRUNCATE_AT, Fault, behaviour, parse_faults, showing_on
 from fixtures.paths import MISSING
 from fixtures.policies import Policy
 
@@ -187,3 +187,20 @@ def test_a_fault_can_be_defined_outside_the_registry() -> None:
 def test_policy_faults_change_only_the_policy() -> None:
     assert behaviour(Policy(), ["deletes-propagated"]).policy == Policy(deletes_propagated=True)
     assert behaviour(Policy(), ["first-write-wins"]).policy == Policy(conflict="first-edit-wins")
+
+
+def test_faults_say_whether_documents_can_reveal_them() -> None:
+    seeds = [m for document in seed_documents() for m in document.mappings]  # create only, string rows, no conditions
+    hidden = sorted(name for name, shows in showing_on(seeds).items() if not shows)
+    assert hidden == ["conditions-ignored", "link-only-creates", "merge-keys-ignored", "stringifies"]
+    assert FAULTS["merge-keys-ignored"].shows_on(MERGE.mappings) and not FAULTS["link-only-creates"].shows_on(MERGE.mappings)
+    assert FAULTS["conditions-ignored"].shows_on(GATED.mappings) and FAULTS["stringifies"].shows_on(PEOPLE.mappings)
+    assert FAULTS["chain-stops"].shows_on([m for d in CHAIN for m in d.mappings]) and not FAULTS["chain-stops"].shows_on(CHAIN[0].mappings)
+
+
+def test_fault_lists_are_parsed_and_checked() -> None:
+    assert parse_faults("one-way, echo-loop  stale-read") == ("one-way", "echo-loop", "stale-read")
+    assert parse_faults("all") == tuple(FAULTS)
+    assert parse_faults("") == ()
+    with pytest.raises(ValueError, match="unknown fault 'oneway'"):
+        parse_faults("oneway")
