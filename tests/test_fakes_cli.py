@@ -16,7 +16,8 @@ from fixtures.config import load_config
 from fixtures.fakes import cli
 
 
-def test_serve_runs_as_a_process_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_runs_as_a_process_and_stops_cleanly(tmp_path: Path, stop_signal: signal.Signals) -> None:
     config_file = tmp_path / "sandbox.toml"
     process = subprocess.Popen(
         [sys.executable, "-m", "fixtures.fakes.cli", "serve", "--port", "0", "--write-config", str(config_file)],
@@ -37,7 +38,7 @@ def test_serve_runs_as_a_process_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
         base = config.systems["customcrm"].base_url
         answer = httpx.get(base + "/contact", headers={"Authorization": f"Bearer {env['DFQA_CUSTOMCRM_TOKEN']}"})
         assert answer.status_code == 200 and answer.json()["items"] == []
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop_signal)
         assert process.wait(timeout=10) == 0
         assert process.stdout.read().strip().endswith("# stopped")  # type: ignore[union-attr]
     finally:
