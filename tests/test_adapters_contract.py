@@ -236,3 +236,14 @@ def test_without_a_marker_an_ambiguous_create_is_reported_not_retried(documents:
         adapter.create(case.entity, {case.text: unique("maybe")})
     assert "marker" in str(caught.value) and caught.value.kind == "timeout"
     assert len(fakes.records(case.system, case.entity)) == 1
+
+
+@pytest.mark.parametrize(("system", "entity", "values", "expected"), [
+    ("salesforce", "Contact", {"SystemModstamp": "2020-01-01"}, "INVALID_FIELD_FOR_INSERT_UPDATE"),
+    ("superoffice", "Person", {"OfficePhones": "22 33 44 55"}, "OfficePhones must be a list of objects"),
+], ids=["salesforce", "superoffice"])
+def test_values_the_system_refuses_are_client_errors_quoting_its_answer(world: World, system: str, entity: str,
+                                                                       values: dict, expected: str) -> None:
+    with pytest.raises(AdapterError) as caught:
+        world.adapters[system].create(entity, values)
+    assert caught.value.kind == "client" and caught.value.status == 400 and expected in str(caught.value)

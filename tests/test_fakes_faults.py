@@ -65,7 +65,7 @@ def test_a_fifth_of_calls_failing_loses_and_duplicates_nothing(documents: list[D
         adapter = fakes.adapters(root_url=server.url if server else None, sleep=clock.sleep, retries=10)[system]
         values = [f"v{i}-{uuid.uuid4().hex[:6]}" for i in range(BATCH)]
         ids = [adapter.create(entity, {text: value, nested: f"first {value}"}) for value in values]
-        for record_id, value in zip(ids, values):
+        for record_id, value in zip(ids, values, strict=True):
             adapter.update(entity, record_id, {nested: f"second {value}"})
         adapter.close()
     finally:
@@ -106,9 +106,8 @@ def test_latency_is_added_to_every_answer(documents: list[Document]) -> None:
 
 def test_a_dropped_connection_reaches_a_plain_client_as_a_disconnect(documents: list[Document]) -> None:
     fakes = FakeSystems.from_documents(documents, faults={"customcrm": Faults(rate_drop=1.0)})
-    with FakeServer(fakes) as server, httpx.Client() as client:
-        with pytest.raises(httpx.RemoteProtocolError):
-            client.get(f"{server.url}/customcrm/contact")
+    with FakeServer(fakes) as server, httpx.Client() as client, pytest.raises(httpx.RemoteProtocolError):
+        client.get(f"{server.url}/customcrm/contact")
     with httpx.Client(transport=fakes.transport()) as client, pytest.raises(httpx.RemoteProtocolError):
         client.get("http://fakes.invalid/customcrm/contact")
 

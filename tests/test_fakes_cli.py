@@ -1,0 +1,72 @@
+"""`fakes serve` as a user runs it: a process that prints its configuration, serves, and stops cleanly."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fixtures.config import load_config
+from fixtures.fakes import cli
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_runs_as_a_process_and_stops_cleanly(tmp_path: Path, stop_signal: signal.Signals) -> None:
+    config_file = tmp_path / "sandbox.toml"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fixtures.fakes.cli", "serve", "--port", "0", "--write-config", str(config_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()  # type: ignore[union-attr]
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("# --- ready ---"):
+                break
+        assert lines and lines[-1].startswith("# --- ready ---"), "".join(lines) + process.stderr.read()  # type: ignore[union-attr]
+        env = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines if line.startswith("export "))
+        config = load_config(config_file, env)
+        base = config.systems["customcrm"].base_url
+        answer = httpx.get(base + "/contact", headers={"Authorization": f"Bearer {env['DFQA_CUSTOMCRM_TOKEN']}"})
+        assert answer.status_code == 200 and answer.json()["items"] == []
+        process.send_signal(stop_signal)
+        assert process.wait(timeout=10) == 0
+        assert process.stdout.read().strip().endswith("# stopped")  # type: ignore[union-attr]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_missing_specs_are_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["serve", "--specs", str(tmp_path / "nowhere")]) == 2
+    assert "no such folder or file" in capsys.readouterr().err
+
+
+def test_a_folder_without_documents_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["serve", "--specs", str(tmp_path)]) == 2
+    assert "no usable dataflow documents" in capsys.readouterr().err
+
+
+def test_a_busy_port_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port)]) == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_fault_rates_outside_zero_to_one_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["serve", "--faults", "1.5"]) == 2
+    assert "--faults" in capsys.readouterr().err
+
