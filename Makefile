@@ -23,7 +23,7 @@ qa: install
 ## The project's own tests; the drift gate first (generated_tests/ must match specs/).
 test: install
 	$(BIN)/dataflow-qa check
-	$(BIN)/python -m pytest tests -p no:cacheprovider
+	$(BIN)/python -m pytest tests -p no:cacheprovider -n 2
 
 generate: install
 	$(BIN)/dataflow-qa generate

@@ -25,7 +25,9 @@ from generator.parse import DocumentParser, find_documents
 DEFAULT_SPECS = "specs"
 DEFAULT_OUT = "generated_tests"
 
-DELEGATED: dict[str, tuple[str, str]] = {}
+DELEGATED: dict[str, tuple[str, str]] = {
+    "fakes": ("fixtures.fakes.cli", "serve the built-in fake systems over loopback HTTP ('fakes serve --help')"),
+}
 """Run-time command groups implemented in ``fixtures/``: name -> (module, help)."""
 
 
