@@ -12,7 +12,7 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from generator import jsonform
@@ -27,6 +27,9 @@ DEFAULT_OUT = "generated_tests"
 
 DELEGATED: dict[str, tuple[str, str]] = {
     "fakes": ("fixtures.fakes.cli", "serve the built-in fake systems over loopback HTTP ('fakes serve --help')"),
+    "engine": ("fixtures.engine.cli", "run the reference sync engine against configured systems ('engine run --help')"),
+    "reap": ("fixtures.reap", "delete records a sandbox run left behind"),
+    "mutate": ("fixtures.mutate", "run the suite once per named sync fault and show which checks catch it"),
 }
 """Run-time command groups implemented in ``fixtures/``: name -> (module, help)."""
 
@@ -141,24 +144,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
         p.set_defaults(run=run)
 
-    for name, (module, text) in DELEGATED.items():
-        p = sub.add_parser(name, help=text, add_help=False)
-        p.add_argument("rest", nargs=argparse.REMAINDER)
-        p.set_defaults(run=_delegate(module))
+    for name, (_, text) in DELEGATED.items():
+        sub.add_parser(name, help=text, add_help=False)
     return parser
-
-
-def _delegate(module: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        return int(importlib.import_module(module).main(list(args.rest)))
-
-    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dataflow-qa`` console script."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if argv and argv[0] in DELEGATED:
+            return int(importlib.import_module(DELEGATED[argv[0]][0]).main(argv[1:]))
+        args = build_parser().parse_args(argv)
         return int(args.run(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -1,0 +1,131 @@
+"""End to end: served fakes, the engine as its own process, the suite on --target sandbox.
+
+Everything talks real HTTP on loopback. The run must pass, leave nothing
+behind, fail where an injected engine fault says it should, and a run killed
+midway must be cleaned up by ``dataflow-qa reap``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from fixtures.catalog import build_catalog
+from fixtures.config import build_adapters, load_config
+from generator.parse import find_documents, parse_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RUN_SETTINGS = "\n[run]\ndeadline = 20\nquiet_period = 3\nfirst_delay = 0.2\nmax_delay = 1\n"
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 60.0) -> object:
+    """Poll a condition until it holds; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Fakes served on a loopback port; the sandbox configuration and credentials."""
+    folder = tmp_path_factory.mktemp("e2e")
+    config = folder / "sandbox.toml"
+    out = folder / "serve.out"
+    fakes = start([str(BIN / "dataflow-qa"), "fakes", "serve", "--port", "0", "--no-rate-limits", "--write-config", str(config)], dict(os.environ), out)
+    try:
+        wait_for(lambda: "export " in out.read_text(), "the fakes to print their credentials")
+        env = dict(os.environ)
+        for line in out.read_text().splitlines():
+            if line.startswith("export "):
+                name, _, value = line[len("export "):].partition("=")
+                env[name] = value.strip("'\"")
+        config.write_text(config.read_text() + RUN_SETTINGS)
+        yield {"config": config, "env": env, "folder": folder}
+    finally:
+        stop(fakes)
+
+
+@pytest.fixture
+def engine(served: dict, request: pytest.FixtureRequest) -> Iterator[subprocess.Popen]:
+    """The reference engine as its own process, polling every second (faults from the test's param)."""
+    faults = getattr(request, "param", "")
+    log = served["folder"] / f"engine-{faults or 'clean'}.log"
+    process = start([str(BIN / "dataflow-qa"), "engine", "run", "--config", str(served["config"]), "--interval", "1", "--faults", faults], served["env"], log)
+    wait_for(lambda: "engine polling" in log.read_text(), "the engine to start")
+    yield process
+    stop(process)
+
+
+def record_counts(served: dict) -> dict[tuple[str, str], int]:
+    """How many records each entity of the specs holds in the served fakes."""
+    documents = [r.document for r in parse_paths(find_documents([str(ROOT / "specs")]))]
+    adapters = build_adapters(load_config(served["config"], served["env"]), env=served["env"], catalog=build_catalog(documents))
+    ends = {(s, e) for d in documents for m in d.mappings for s, e in ((m.source.id, m.source_entity), (m.target.id, m.target_entity))}
+    counts = {(system, entity): len(adapters[system].changed_since(entity, None)) for system, entity in sorted(ends)}
+    for adapter in adapters.values():
+        adapter.close()
+    return counts
+
+
+def suite(served: dict, *args: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", "generated_tests", "-q", "-p", "no:cacheprovider", "--target", "sandbox",
+            "--sandbox-config", str(served["config"]), "--ledger-dir", str(served["folder"] / "ledger"), *args]
+
+
+def test_suite_passes_and_leaves_nothing_behind(served: dict, engine: subprocess.Popen) -> None:
+    before = record_counts(served)
+    done = subprocess.run(suite(served), cwd=ROOT, env=served["env"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout and "failed" not in done.stdout.splitlines()[-1]
+    assert record_counts(served) == before
+    assert list((served["folder"] / "ledger").glob("*.jsonl")) == []
+
+
+@pytest.mark.parametrize("engine", ["one-way"], indirect=True)
+def test_an_engine_fault_fails_the_expected_checks(served: dict, engine: subprocess.Popen) -> None:
+    done = subprocess.run(suite(served, "-k", "webcrm and Persons and (forward or reverse)", "-rA"), cwd=ROOT, env=served["env"], capture_output=True, text=True, timeout=600)
+    failed = {line.split("::")[-1].split(" ")[0] for line in done.stdout.splitlines() if line.startswith("FAILED")}
+    passed = {line.split("::")[-1].split(" ")[0] for line in done.stdout.splitlines() if line.startswith("PASSED")}
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert failed and all(name.startswith("test_reverse[") for name in failed), failed
+    assert passed and all(name.startswith("test_forward[") for name in passed), passed
+
+
+def test_reap_removes_what_a_killed_run_left(served: dict, engine: subprocess.Popen) -> None:
+    before = record_counts(served)
+    ledger = served["folder"] / "ledger"
+    log = served["folder"] / "killed.log"
+    run = start(suite(served, "--no-waves", "-k", "webcrm"), served["env"], log)
+    wait_for(lambda: any(p.stat().st_size > 200 for p in ledger.glob("*.jsonl")), "the run to create records")
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait(timeout=30)
+    assert record_counts(served) != before, "the killed run should have left records"
+    stop(engine)  # the pass under way finishes, so nothing more is copied while we reap
+    reaped = subprocess.run([str(BIN / "dataflow-qa"), "reap", "--config", str(served["config"]), "--ledger-dir", str(ledger)],
+                            cwd=ROOT, env=served["env"], capture_output=True, text=True, timeout=300)
+    assert reaped.returncode == 0, reaped.stdout + reaped.stderr
+    assert "all removed" in reaped.stdout
+    assert record_counts(served) == before
+    assert list(ledger.glob("*.jsonl")) == []
