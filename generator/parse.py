@@ -22,7 +22,8 @@ from docutils import nodes
 from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser, directives
 from docutils.parsers.rst.directives.tables import ListTable
-from docutils.utils import new_document
+from docutils.parsers.rst.states import Inliner
+from docutils.utils import escape2null, new_document
 
 from generator.model import (
     DATA_TYPES,
@@ -47,6 +48,14 @@ _TITLE_SUFFIX = " Dataflow"
 _CONDITION = re.compile(r"^(?P<path>[^()]*?)\s*\((?P<inner>[^()]*)\)\s*$")
 _DEPENDANT = re.compile(r"^\s*Depend[ae]nt\s+on\s+having\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 _GENERATED = re.compile(r"^Generated:\s*(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)\s*$")
+# The variant sentences, written to run in linear time: a section can hold any text.
+# Only the first "A new" can match (a later one finds the same phrases later or not at all),
+# the atomic groups never retry, and a "synchronized" sentence is searched from sentence starts only.
+_CREATED_FROM = re.compile(r"A new (?>.+? will be created from )(?>.+? if it is connected to ).+?\.(?=\s|$)")
+_EVERY = re.compile(r"(?:^|\.\s)Every ")
+_SYNCED = re.compile(r"(?:^|(?<=\.))[^.]*?,?\s*it\s+will be synchronized with [^.]*\.")
+_ODD_LINE_BREAKS = str.maketrans(dict.fromkeys("\x1c\x1d\x1e\x85\u2028\u2029", " "))
+"""Characters Python (so docutils) ends lines at but editors do not; read as spaces so lines stay true."""
 
 
 def canonical_id(name: str) -> str:
@@ -68,6 +77,31 @@ class _HeaderOnlyListTable(ListTable):
         super().check_table_dimensions(rows, header_rows, stub_columns)
 
 
+class _PlainInliner:
+    """Inline text read literally: no emphasis, roles, references or substitutions.
+
+    Names and sentences in the documents are data, not markup, and docutils'
+    inline parser takes time quadratic in a paragraph's length on text full
+    of unmatched start-strings (``*x *x *x ...``: 18 KB took 2.6 s, 90 KB 52 s).
+    It stands in for docutils' ``Inliner``, which it uses only for link targets.
+    """
+
+    def __init__(self) -> None:
+        self._inliner = Inliner()
+
+    def init_customizations(self, settings: object) -> None:
+        """Prepare the patterns docutils' own inliner uses for link targets."""
+        self._inliner.init_customizations(settings)
+
+    def adjust_uri(self, uri: str) -> str:
+        """A link target's URI, as docutils would read it."""
+        return self._inliner.adjust_uri(uri)
+
+    def parse(self, text: str, lineno: int, memo: object, parent: nodes.Element) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        """The text as one plain text node, backslash escapes kept the docutils way."""
+        return [nodes.Text(escape2null(text))], []
+
+
 @contextmanager
 def _tolerant_list_table() -> Iterator[None]:
     """Use the header-only-tolerant list-table for the duration of one parse."""
@@ -82,7 +116,7 @@ class DocumentParser:
     """A reusable docutils parser with safe settings (no file or raw access)."""
 
     def __init__(self) -> None:
-        self._parser = Parser()
+        self._parser = Parser(inliner=_PlainInliner())
         settings = get_default_settings(Parser)
         settings.report_level = 5
         settings.halt_level = 5
@@ -108,18 +142,18 @@ class DocumentParser:
     def parse_bytes(self, data: bytes, path: str) -> ParseResult:
         """Decode and parse a document's bytes."""
         if b"\x00" in data:
-            line = data[: data.index(b"\x00")].count(b"\n") + 1
+            line = _line_at(data, data.index(b"\x00"))
             return _unusable(path, line, "binary-file", "file holds NUL bytes: this is not a text document; remove it from the specs")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            return _unusable(path, line, "not-utf8", f"byte {data[exc.start]:#04x} is not UTF-8; save the document as UTF-8")
+            return _unusable(path, _line_at(data, exc.start), "not-utf8", f"byte {data[exc.start]:#04x} is not UTF-8; save the document as UTF-8")
         return self.parse_text(text, path, hashlib.sha256(data).hexdigest())
 
     def parse_text(self, text: str, path: str, sha256: str | None = None) -> ParseResult:
         """Parse document text; ``path`` is only used for locations."""
-        digest = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
+        digest = sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        text = text.translate(_ODD_LINE_BREAKS)
         if not text.strip():
             return _unusable(path, 1, "empty-file", "file is empty; write a dataflow document or remove the file")
         doctree = new_document(path, self._settings)
@@ -128,7 +162,12 @@ class DocumentParser:
                 self._parser.parse(text, doctree)
         except Exception as exc:  # docutils raises assorted errors on hostile input
             return _unusable(path, _exception_line(exc), "malformed-rst", f"docutils cannot read this document ({type(exc).__name__}: {str(exc)[:200]}); fix the reStructuredText")
-        return _DoctreeReader(path, digest).read(doctree)
+        return _DoctreeReader(path, digest, max(len(text.splitlines()), 1)).read(doctree)
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    """1-based line of a byte offset; CRLF, LF and a lone CR each end a line."""
+    return len(re.split(rb"\r\n|\r|\n", data[:offset]))
 
 
 def _exception_line(exc: BaseException) -> int:
@@ -162,13 +201,15 @@ class _Section:
 class _DoctreeReader:
     """Turns one doctree into a Document plus diagnostics."""
 
-    def __init__(self, path: str, sha256: str) -> None:
+    def __init__(self, path: str, sha256: str, last_line: int) -> None:
         self.path = path
         self.sha256 = sha256
+        self.last_line = last_line
         self.diagnostics: list[Diagnostic] = []
 
     def report(self, line: int, level: Level, code: str, message: str) -> None:
-        self.diagnostics.append(Diagnostic(self.path, max(line, 1), level, code, message))
+        """Record a problem; docutils places some end-of-file problems past the last line."""
+        self.diagnostics.append(Diagnostic(self.path, min(max(line, 1), self.last_line), level, code, message))
 
     def read(self, doctree: nodes.document) -> ParseResult:
         self._report_system_messages(doctree)
@@ -262,6 +303,7 @@ class _DoctreeReader:
         properties: list[PropertyMap] = []
         for table in section.tables:
             self._check_header(table, source, source_entity, target, target_entity)
+            table.rows = self._whole_rows(table)
             if len(table.header) == 2:
                 merge_keys.extend(MergeKey(Location(self.path, line), cells[0], cells[1]) for line, cells in table.rows)
             elif len(table.header) == 3:
@@ -281,18 +323,29 @@ class _DoctreeReader:
             precondition=precondition,
         )
 
+    def _whole_rows(self, table: _Table) -> list[tuple[int, list[str]]]:
+        """Rows with one cell per header cell; others (merged cells in grid tables) are reported and skipped."""
+        whole = []
+        for line, cells in table.rows:
+            if len(cells) == len(table.header):
+                whole.append((line, cells))
+            else:
+                self.report(line, "error", "malformed-row", f"row has {len(cells)} cell{'' if len(cells) == 1 else 's'} but the table header has {len(table.header)} (merged cells?); give every row one cell per column")
+        return whole
+
     def _variant(self, section: _Section) -> tuple[Variant, str | None]:
         text = " ".join(sentence for _, sentence in section.sentences)
         if "Before any synchronization can take place" in text:
             return "link-only", None
-        created_from = re.search(r"(A new .+? will be created from .+? if it is connected to .+?\.)(?:\s|$)", text)
+        created_from = _CREATED_FROM.match(text, text.find("A new ")) if "A new " in text else None
         if created_from:
-            return "merge-or-create", created_from.group(1)
+            return "merge-or-create", created_from.group(0)
         if "If a matching" in text or "will be merged with the existing" in text:
             return "merge-or-create", None
-        if re.search(r"(?:^|\.\s)Every .+? will be synchronized with ", text):
+        every = _EVERY.search(text)
+        if every and text.find(" will be synchronized with ", every.end() + 1) >= 0:
             return "create", None
-        synced = re.search(r"[^.]*?,?\s*it\s+will be synchronized with [^.]*\.", text)
+        synced = _SYNCED.search(text)
         if synced:
             return "create", synced.group(0).strip()
         self.report(section.line, "warning", "unknown-variant", f"no sentence of section {section.title!r} says how records are linked; assuming 'create'; add 'Every ... will be synchronized with ...'")
