@@ -92,8 +92,8 @@ def test_each_cell_links_to_its_test_and_every_non_pass_has_a_note(seeds: tuple[
         assert link is not None and link.attrs["href"].startswith("../report.html#generated_tests/")
         if status_of(cell) in ("failed", "skipped", "gap", "error"):
             note = cell.find("sup").find("a").attrs["href"]
-            item = tree.find("li", id=note.removeprefix("#"))
-            assert item is not None and item.find("pre").text.strip()
+            item = tree.find("tr", id=note.removeprefix("#"))
+            assert item is not None and item.find("td", cls="msg").text.strip()
     notes = tree.find("section", cls="notes").text
     assert "expected the value to arrive" in notes and "no value is configured for condition" in notes
 
