@@ -11,7 +11,6 @@ from reports_support import ROOT, Element, parse_html, synthetic_records
 from fixtures.reports.checklist import GAP_CODES, MAPPING_KINDS, ROW_KINDS, build_checklist, percentiles
 from fixtures.reports.render import RunInfo, write_checklist
 from fixtures.reports.results import CheckRecord
-from generator.kinds import KINDS_BY_NAME
 from generator.lint import lint
 from generator.model import ParseResult
 from generator.parse import DocumentParser, find_documents

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from reports_support import ROOT, Element, parse_html, report_tests, run_suite
+from reports_support import ROOT, parse_html, report_tests, run_suite
 
 FORWARD = "generated_tests/test_webcrm_to_crmoffice.py::TestPersonsToContacts::test_forward[PersonFirstName->givenName]"
 

@@ -143,3 +143,20 @@ def test_a_leak_alone_fails_a_run_whose_checks_all_pass(tmp_path: Path) -> None:
     done = run_leaky(tmp_path, "-k", "prints")
     assert done.returncode == 1, done.stdout[-3000:]
     assert "1 passed" in done.stdout and "LEAKS" in done.stdout and PLANTED not in done.stdout
+
+
+def test_the_scan_runs_even_when_the_checklist_cannot_be_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fixtures.reports.session import ReportSession
+
+    register_secrets({"SANDBOX_TOKEN": SECRET})
+    (tmp_path / "debug.log").write_text(f"token={SECRET}", encoding="utf-8")
+    session = ReportSession(ROOT, tmp_path, ROOT / "specs", "sandbox")
+
+    def broken() -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(session, "build", broken)
+    outcome = session.finish()
+    assert [str(leak.path.name) for leak in outcome.leaks] == ["debug.log"]
+    assert any("could not be written" in problem and "No space left" in problem for problem in outcome.gate)
+    assert all(SECRET not in problem for problem in outcome.gate)
