@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: qa test install generate check golden clean
+.PHONY: qa test install browser generate check golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,16 +14,26 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Main job: generate the suite from specs/, run it on the built-in fakes, write reports/.
+## Main job: generate the suite from specs/, run it on the built-in fakes, write reports/
+## (report.html, junit.xml, checklist/index.html; every artifact is scanned for secrets).
 qa: install
 	$(BIN)/dataflow-qa generate
-	$(BIN)/python -m pytest generated_tests -p no:cacheprovider \
-		--html=reports/report.html --self-contained-html --junitxml=reports/junit.xml
+	$(BIN)/python -m pytest generated_tests -p no:cacheprovider
 
 ## The project's own tests; the drift gate first (generated_tests/ must match specs/).
-test: install
+test: install browser
 	$(BIN)/dataflow-qa check
 	$(BIN)/python -m pytest tests -p no:cacheprovider -n 2
+
+## Headless Chromium (Debian's package) for the checklist's browser test; without root the test skips.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing chromium for the browser test (apt-get)"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+			|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+			|| echo "could not install chromium: the browser test will skip"; \
+		else echo "chromium is not installed and this is not root: the browser test will skip"; fi; }
 
 generate: install
 	$(BIN)/dataflow-qa generate
@@ -32,7 +42,7 @@ check: install
 	$(BIN)/dataflow-qa check
 
 clean:
-	rm -rf $(VENV) reports/*.html reports/*.xml
+	rm -rf $(VENV) reports/*.html reports/*.xml reports/*.png reports/checklist
 
 ## Rewrite the golden files under tests/ after an intended change to the parser, lint or templates.
 golden: install
