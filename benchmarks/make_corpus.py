@@ -45,20 +45,22 @@ class Sample:
     """(system display name, entity) pairs as they are written in the document."""
 
 
-def load_samples(folders: tuple[str, ...] = SAMPLES) -> list[Sample]:
-    """The samples that parse into a document, in a fixed order."""
+def sample_files() -> list[Path]:
+    """The sample documents, in a fixed order."""
+    return [path for folder in SAMPLES for path in sorted((ROOT / folder).glob("*.rst"))]
+
+
+def load_samples(files: list[Path] | None = None) -> list[Sample]:
+    """The samples (default: all) that parse into a document with named systems."""
     parser = DocumentParser()
     samples = []
-    for folder in folders:
-        for path in sorted((ROOT / folder).glob("*.rst")):
-            result = parser.parse_file(path)
-            document = result.document
-            if document is None or not (canonical_id(document.source.name) and canonical_id(document.target.name)):
-                continue  # a title without a system name cannot be renamed
-            pairs = {(m.source.name, m.source_entity) for m in document.mappings}
-            pairs |= {(m.target.name, m.target_entity) for m in document.mappings}
-            samples.append(Sample(f"{folder}/{path.name}", path.read_text(encoding="utf-8"),
-                                  document.source.name, document.target.name, tuple(sorted(pairs))))
+    for path in files if files is not None else sample_files():
+        document = parser.parse_file(path).document
+        if document is None or not (canonical_id(document.source.name) and canonical_id(document.target.name)):
+            continue  # a title without a system name cannot be renamed
+        pairs = {(m.source.name, m.source_entity) for m in document.mappings}
+        pairs |= {(m.target.name, m.target_entity) for m in document.mappings}
+        samples.append(Sample(path.name, path.read_text(encoding="utf-8"), document.source.name, document.target.name, tuple(sorted(pairs))))
     return samples
 
 
