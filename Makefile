@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: qa test install browser generate check golden clean
+.PHONY: qa test install browser generate check golden clean bench bench-quick
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,11 @@ golden: install
 	$(BIN)/dataflow-qa generate tests/data/specs --out tests/golden/generated
 	$(BIN)/dataflow-qa inspect --json specs tests/data/specs > tests/golden/inspect.json
 	$(BIN)/dataflow-qa lint tests/data/broken 2> tests/data/broken/expected.txt || true
+
+## Benchmarks at the size of the real document family: 1,200 documents, one table (about 15 minutes on 2 cores).
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+## The same table on a tiny corpus and a slice of the suite: proves the benchmarks run (figures mean little).
+bench-quick: install
+	$(BIN)/python benchmarks/run.py --quick

@@ -16,10 +16,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import jsonform
+from generator.batch import build, display_paths, up_to_date
+from generator.batch import usable as batch_usable
+from generator.cache import DEFAULT_FOLDER as DEFAULT_CACHE
+from generator.cache import ENV_FOLDER as ENV_CACHE
+from generator.cache import Cache, generator_fingerprint
 from generator.drift import semantic_diff
 from generator.lint import exit_status, lint
 from generator.model import Diagnostic, ParseResult
-from generator.output import changed_files, plan, read_manifest, stale_files, write
+from generator.output import MANIFEST, Rendered, changed_files, plan, read_manifest, stale_files, write
 from generator.parse import DocumentParser, find_documents
 
 DEFAULT_SPECS = "specs"
@@ -36,10 +41,7 @@ DELEGATED: dict[str, tuple[str, str]] = {
 
 def display_path(path: Path) -> str:
     """A path as users typed it: relative to the working folder when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return display_paths([path])[0]
 
 
 def read(paths: Sequence[str]) -> tuple[list[ParseResult], list[Diagnostic]]:
@@ -83,17 +85,23 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return exit_status(diagnostics)
 
 
-def _generation_inputs(paths: Sequence[str]) -> tuple[list[ParseResult], list[Diagnostic]]:
-    """Documents with errors are held back: their old module stays as it was."""
-    results, diagnostics = read(paths)
-    broken = {d.path for d in diagnostics if d.level == "error"}
-    usable = [r if r.path not in broken else ParseResult(r.path, None, r.diagnostics) for r in results]
-    return usable, diagnostics
+def _generation_inputs(args: argparse.Namespace) -> tuple[list[ParseResult], dict[str, Rendered], list[Diagnostic], Cache | None]:
+    """Documents with errors are held back: their old module stays as it was.
+
+    Unchanged documents come from the cache; the others are parsed and
+    rendered on every core.
+    """
+    cache = None if args.no_cache else Cache()
+    batch = build(args.specs or [DEFAULT_SPECS], cache=cache, jobs=args.jobs)
+    diagnostics = lint(batch.results)
+    diagnostics += [Diagnostic(p, 1, "error", "no-such-file", "file not found; check the path") for p in batch.missing]
+    usable = [r if batch_usable(r) else ParseResult(r.path, None, r.diagnostics) for r in batch.results]
+    return usable, batch.rendered, diagnostics, cache
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    results, diagnostics = _generation_inputs(args.specs or [DEFAULT_SPECS])
-    target = plan(results, Path(args.out))
+    results, rendered, diagnostics, cache = _generation_inputs(args)
+    target = plan(results, Path(args.out), rendered, generator_fingerprint(), cache)
     try:
         written, deleted = write(target)
     except OSError as exc:
@@ -105,13 +113,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    results, diagnostics = _generation_inputs(args.specs or [DEFAULT_SPECS])
     out = Path(args.out)
-    target = plan(results, out)
+    if not args.no_cache:
+        verdict = up_to_date(args.specs or [DEFAULT_SPECS], out)
+        if verdict.up_to_date:
+            print(f"{args.out} is up to date with {verdict.documents} documents (by their hashes)")
+            return 0
+    results, rendered, diagnostics, cache = _generation_inputs(args)
+    target = plan(results, out, rendered, generator_fingerprint(), cache)
     changed, stale = changed_files(target), stale_files(target)
     print_diagnostics(diagnostics, {"error"})
+    if changed == [MANIFEST] and not stale and _same_but_fingerprint(read_manifest(out), target.manifest):
+        print(f"{args.out} is up to date with {target.documents} documents; its manifest names another generator build (generate refreshes it)")
+        return exit_status(diagnostics)
     if not changed and not stale:
-        print(f"{args.out} is up to date with {len(target.manifest['documents'])} documents")
+        print(f"{args.out} is up to date with {target.documents} documents")
         return exit_status(diagnostics)
     print(f"{args.out} is stale; run: dataflow-qa generate", file=sys.stderr)
     for line in semantic_diff(read_manifest(out), target.manifest):
@@ -121,6 +137,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     for name in stale:
         print(f"  {out / name}: its document is gone; generate removes it", file=sys.stderr)
     return 1
+
+
+def _same_but_fingerprint(old: dict, new: dict) -> bool:
+    """Equal manifests but for the generator fingerprint (another docutils or generator build, same output)."""
+    return {k: v for k, v in old.items() if k != "fingerprint"} == {k: v for k, v in new.items() if k != "fingerprint"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,11 +163,20 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("specs", nargs="*", help=f"files or folders (default: {DEFAULT_SPECS}/)")
         p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
+        p.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N", help="processes that parse changed documents (default: one per core)")
+        p.add_argument("--no-cache", action="store_true", help=f"parse every document again (and, for check, skip the hash-only fast path); the cache is {DEFAULT_CACHE}/ or ${ENV_CACHE}")
         p.set_defaults(run=run)
 
     for name, (_, text) in DELEGATED.items():
         sub.add_parser(name, help=text, add_help=False)
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

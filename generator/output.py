@@ -1,27 +1,44 @@
 """The generated tree: plan it in memory, write it atomically, or compare it.
 
-``generated_tests/`` holds one module per document plus ``manifest.json``
-(each document's hash and mappings). Only files that start with the
+``generated_tests/`` holds one module per document plus ``manifest.json``:
+each document's hash, its module's name and hash, and its mappings, one
+compact JSON line per document head, mapping and chain (cheap to write, and a
+diff names the mapping that changed), under a first line with the generator's
+fingerprint and the hash of the lines after it. Only files that start with the
 generated header are ever replaced or deleted; a document that fails to parse
 keeps its previous module and manifest entry untouched.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import jinja2
 
 from generator import jsonform
+from generator.chains import Chain, find_chains
 from generator.model import Document, ParseResult
-from generator.chains import find_chains
 from generator.render import CHAINS_MODULE, HEADER_MARK, make_environment, module_names, render_chains, render_module
 
 MANIFEST = "manifest.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
+"""Format 2: one line per document head and per mapping; module hashes and the generator fingerprint."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One document's finished output: module name, module source and its manifest entry (JSON text)."""
+
+    module: str
+    text: str
+    entry: str
 
 
 @dataclass
@@ -31,7 +48,12 @@ class Plan:
     out: Path
     files: dict[str, str] = field(default_factory=dict)
     keep: set[str] = field(default_factory=set)
-    manifest: dict[str, Any] = field(default_factory=dict)
+    documents: int = 0
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The planned manifest as data."""
+        return json.loads(self.files[MANIFEST])
 
 
 def read_manifest(out: Path) -> dict[str, Any]:
@@ -43,40 +65,115 @@ def read_manifest(out: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) and isinstance(data.get("documents"), list) else {"format": MANIFEST_FORMAT, "documents": []}
 
 
-def plan(results: list[ParseResult], out: Path) -> Plan:
-    """Render every parsed document; carry over what failed to parse."""
+def sha256_text(text: str) -> str:
+    """Hex sha256 of text as it is written (UTF-8)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def render_document(env: jinja2.Environment, document: Document, module: str) -> Rendered:
+    """A document's module and manifest entry, ready to write."""
+    text = render_module(env, document, module)
+    entry = {"path": document.path, "module": f"{module}.py", "sha256": document.sha256, "module_sha256": sha256_text(text)}
+    entry.update((k, v) for k, v in jsonform.document(document).items() if k not in entry)
+    return Rendered(module, text, entry_text(entry))
+
+
+def entry_text(entry: dict[str, Any]) -> str:
+    """A manifest entry as text: the document's keys on one line, then one line per mapping."""
+    head = {k: v for k, v in entry.items() if k != "mappings"}
+    mappings = entry.get("mappings") or []
+    text = _dumps(head)[:-1] + ', "mappings": ['
+    return text + (",\n".join(["", *map(_dumps, mappings)])[1:] + "]}" if mappings else "]}")
+
+
+def _dumps(value: Any) -> str:
+    """Compact one-line JSON with the C encoder; key order as built, so output is deterministic."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+class TextStore(Protocol):
+    """Somewhere to keep rendered text by a key (the cache)."""
+
+    def get_text(self, key: str) -> str | None: ...
+
+    def put_text(self, key: str, text: str) -> None: ...
+
+
+def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered] | None = None, fingerprint: str = "",
+         store: TextStore | None = None) -> Plan:
+    """Render every parsed document (reusing ``rendered`` by path); carry over what failed to parse.
+
+    ``fingerprint`` names the generator build in the manifest (see
+    :func:`generator.cache.generator_fingerprint`); ``store`` keeps the chain
+    module, which is large, between runs.
+    """
     documents = [r.document for r in results if r.document is not None]
     failed = {r.path for r in results if r.document is None}
-    old_entries = {entry.get("path"): entry for entry in read_manifest(out)["documents"] if isinstance(entry, dict)}
+    old_entries = {entry.get("path"): entry for entry in read_manifest(out)["documents"] if isinstance(entry, dict)} if failed else {}
     env = make_environment()
     names = module_names(documents)
     result = Plan(out)
-    entries = []
+    entries: list[tuple[str, str]] = []
     for document in sorted(documents, key=lambda d: d.path):
-        module_file = f"{names[document.path]}.py"
-        result.files[module_file] = render_module(env, document, names[document.path])
-        entries.append(_manifest_entry(document, module_file))
+        done = (rendered or {}).get(document.path)
+        if done is None or done.module != names[document.path]:
+            done = render_document(env, document, names[document.path])
+        result.files[f"{done.module}.py"] = done.text
+        entries.append((document.path, done.entry))
     chains = find_chains(documents)
-    if chains:
-        result.files[f"{CHAINS_MODULE}.py"] = render_chains(env, chains, documents)
+    chains_file = f"{CHAINS_MODULE}.py" if chains else None
+    if chains_file:
+        result.files[chains_file] = _chains_module(env, chains, documents, store)
     for path in sorted(failed):
         old = old_entries.get(path)
         if old is not None and isinstance(old.get("module"), str):
             result.keep.add(old["module"])
-            entries.append(old)
-    entries.sort(key=lambda e: str(e.get("path")))
-    result.manifest = {"format": MANIFEST_FORMAT, "generator": "dataflow-qa", "documents": entries, "chains": [c.label for c in chains]}
-    result.files[MANIFEST] = json.dumps(result.manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+            entries.append((path, entry_text(old)))
+    entries.sort(key=lambda e: e[0])
+    result.documents = len(entries)
+    head = {
+        "format": MANIFEST_FORMAT,
+        "generator": "dataflow-qa",
+        "fingerprint": fingerprint,
+        "chains_module": chains_file,
+        "chains_sha256": sha256_text(result.files[chains_file]) if chains_file else None,
+    }
+    result.files[MANIFEST] = manifest_text(head, [text for _, text in entries], [c.label for c in chains])
     return result
 
 
-def _manifest_entry(document: Document, module_file: str) -> dict[str, Any]:
-    entry = jsonform.document(document)
-    entry["module"] = module_file
-    return entry
+def _chains_module(env: jinja2.Environment, chains: list[Chain], documents: list[Document], store: TextStore | None) -> str:
+    """The chain module, from the store when its chains and their documents' hashes are unchanged."""
+    involved = {loc.path for chain in chains for loc in chain.via}
+    parts = [f"{c.start}|{c.middle}|{c.end}|{c.type}|{c.via[0]}|{c.via[1]}" for c in chains]
+    parts += sorted(f"{d.path}|{d.sha256}" for d in documents if d.path in involved)
+    key = sha256_text("\n".join(parts))
+    text = store.get_text(key) if store is not None else None
+    if text is None:
+        text = render_chains(env, chains, documents)
+        if store is not None:
+            store.put_text(key, text)
+    return text
 
 
-def _is_generated(path: Path) -> bool:
+def manifest_text(head: dict[str, Any], entries: list[str], chains: list[str]) -> str:
+    """The manifest: valid JSON, one line per document head, mapping and chain.
+
+    The first line ends with ``content_sha256``, the hash of all lines after
+    it, so ``check`` can trust the manifest without re-reading the documents.
+    """
+    body = '"documents": [' + ("\n" + ",\n".join(entries) + "\n" if entries else "") + "],\n"
+    body += '"chains": [' + ("\n" + ",\n".join(map(_dumps, chains)) + "\n" if chains else "") + "]}\n"
+    return _dumps({**head, "content_sha256": sha256_text(body)})[:-1] + ",\n" + body
+
+
+def body_sha256(text: str) -> str:
+    """The hash ``content_sha256`` must hold for a manifest's text (everything after its first line)."""
+    return sha256_text(text.split("\n", 1)[1] if "\n" in text else "")
+
+
+def is_generated(path: Path) -> bool:
+    """True when a file starts with the generated header."""
     try:
         with path.open("r", encoding="utf-8", errors="replace") as handle:
             return handle.readline().startswith(HEADER_MARK)
@@ -90,7 +187,7 @@ def stale_files(target: Plan) -> list[str]:
         return []
     wanted = set(target.files) | target.keep
     return sorted(
-        p.name for p in target.out.glob("test_*.py") if p.name not in wanted and _is_generated(p)
+        p.name for p in target.out.glob("test_*.py") if p.name not in wanted and is_generated(p)
     )
 
 
@@ -111,30 +208,34 @@ def write(target: Plan) -> tuple[list[str], list[str]]:
     """Bring the folder in line with the plan: (written, deleted) file names.
 
     Modules are written first and the manifest last, each atomically, so an
-    interrupted run leaves every file either old or new.
+    interrupted run leaves every file either old or new. Only the manifest is
+    flushed to disk (one fsync, not one per module): it records each module's
+    hash, so after a power cut ``check`` finds a module that did not reach the
+    disk.
     """
     target.out.mkdir(parents=True, exist_ok=True)
     changed = changed_files(target)
     ordered = [n for n in changed if n != MANIFEST] + [n for n in changed if n == MANIFEST]
     for name in ordered:
         existing = target.out / name
-        if existing.exists() and name != MANIFEST and not _is_generated(existing):
+        if existing.exists() and name != MANIFEST and not is_generated(existing):
             raise FileExistsError(f"{existing} exists and was not generated by dataflow-qa; move it away or choose another --out")
-        atomic_write(existing, target.files[name])
+        atomic_write(existing, target.files[name], durable=name == MANIFEST)
     deleted = stale_files(target)
     for name in deleted:
         (target.out / name).unlink()
     return changed, deleted
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, then rename over."""
+def atomic_write(path: Path, text: str, durable: bool = True) -> None:
+    """Write through a temporary file in the same folder, then rename over (``durable``: fsync first)."""
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

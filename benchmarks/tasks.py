@@ -1,0 +1,120 @@
+"""What the benchmarks run in their own processes, and small helpers they share.
+
+    python -m benchmarks.tasks bare-parse DIR      # docutils alone: one reused parser, every .rst under DIR
+    python -m benchmarks.tasks records N CHECKS    # time one check with N records already stored
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from generator.batch import build, default_jobs
+from generator.cache import Cache
+from generator.chains import find_chains
+from generator.model import DataType, Mapping, PropertyMap
+
+BENCH_MAPPING = "webcrm:Persons->crmoffice:Contacts"
+BENCH_ROW = "PersonFirstName"
+_GENERATED = re.compile(r"^Generated: .*$", re.MULTILINE)
+
+
+def cores() -> int:
+    """The cores generate uses by default."""
+    return default_jobs()
+
+
+def bare_parse(folder: Path) -> int:
+    """Parse every document with stock docutils and one reused parser; the documents parsed."""
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser
+    from docutils.utils import new_document
+
+    parser = Parser()
+    settings = get_default_settings(Parser)
+    settings.report_level, settings.halt_level, settings.warning_stream = 5, 5, io.StringIO()
+    files = sorted(folder.rglob("*.rst"))
+    for path in files:
+        parser.parse(path.read_text(encoding="utf-8"), new_document(str(path), settings))
+    return len(files)
+
+
+def edit_candidates(corpus: Path, cache: Path) -> tuple[Path | None, Path | None]:
+    """A document some chain runs through, and one no chain touches (read through the warm cache)."""
+    results = build([str(corpus)], Cache(cache)).results
+    documents = [r.document for r in results if r.document is not None]
+    involved = {loc.path for chain in find_chains(documents) for loc in chain.via}
+    by_path = {d.path: Path(d.path) for d in documents}
+    in_chain = next((by_path[p] for p in sorted(by_path) if p in involved), None)
+    outside = next((by_path[p] for p in sorted(by_path) if p not in involved), None)
+    return in_chain, outside
+
+
+def touch_document(path: Path, number: int) -> None:
+    """Edit a document so its bytes are new (its Generated line), as a reviewer's edit would."""
+    stamp = f"Generated: 2031-01-01 {number // 3600 % 24:02d}:{number // 60 % 60:02d}:{number % 60:02d}"
+    text = path.read_text(encoding="utf-8")
+    edited, count = _GENERATED.subn(stamp, text, count=1)
+    path.write_text(edited if count else f"{text}\n.. edit {number}\n", encoding="utf-8")
+
+
+def _value(kind: DataType | None, number: int) -> Any:
+    return {"integer": number, "float": number + 0.5, "boolean": number % 2 == 0}.get(kind or "", f"stored {number}")
+
+
+def _records(mapping: Mapping, side: str, count: int) -> Any:
+    """``count`` records of one side of a mapping, each with every unconditional property set."""
+    from fixtures import paths
+
+    rows: list[PropertyMap] = [r for r in mapping.properties if getattr(r, f"{side}_condition") is None]
+    return (paths.build({getattr(r, side): _value(r.type, n) for r in rows}) for n in range(count))
+
+
+def records(count: int, checks: int) -> dict[str, float]:
+    """Median seconds of one forward check after ``count`` records were stored at both ends of a mapping.
+
+    One check runs first, so the engine's cursors stand past the stored
+    records, as in a long-running system whose old records are long synced.
+    """
+    from fixtures.dataflow import PROFILES, Session
+    from fixtures.targets import FakeTarget
+    from generator.parse import find_documents, parse_paths
+
+    documents = [r.document for r in parse_paths(find_documents(["specs"])) if r.document is not None]
+    mapping = next(m for d in documents for m in d.mappings if m.key == BENCH_MAPPING)
+    row = next(r for r in mapping.properties if r.source == BENCH_ROW)
+    session = Session(lambda: FakeTarget(documents), documents, 1, "bench", PROFILES["fake"])
+    session.check("forward", mapping, row)
+    fakes = session.target.fakes
+    fakes.seed(mapping.source.id, mapping.source_entity, _records(mapping, "source", count))
+    fakes.seed(mapping.target.id, mapping.target_entity, _records(mapping, "target", count))
+    times = []
+    for _ in range(checks):
+        started = time.perf_counter()
+        outcome = session.check("forward", mapping, row).outcome
+        times.append(time.perf_counter() - started)
+        if outcome.status != "passed":
+            raise SystemExit(f"benchmark check did not pass: {outcome.status}: {outcome.message}")
+    return {"records": count, "per_check": statistics.median(times)}
+
+
+def main(argv: list[str]) -> int:
+    """Run one task."""
+    if argv[:1] == ["bare-parse"] and len(argv) == 2:
+        print(f"{bare_parse(Path(argv[1]))} documents parsed")
+        return 0
+    if argv[:1] == ["records"] and len(argv) == 3:
+        print(json.dumps(records(int(argv[1]), int(argv[2]))))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

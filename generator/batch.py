@@ -1,0 +1,219 @@
+"""Many documents at once: hash first, reuse cached work, parse and render the rest in parallel.
+
+``build`` reads every file once and hashes it; documents whose hash, path and
+generator fingerprint are in the :class:`~generator.cache.Cache` come back
+without docutils; the others are parsed and rendered in a pool of forked
+processes (one per core), largest first, each with one reused parser.
+``up_to_date`` is ``check``'s fast path: it only hashes files and compares
+them with what ``manifest.json`` says they were generated from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.cache import Cache, Entry, dumps, generator_fingerprint, loads, sha256_file
+from generator.model import Diagnostic, ParseResult
+from generator.output import MANIFEST, MANIFEST_FORMAT, Rendered, body_sha256, is_generated, render_document
+from generator.parse import MAX_BYTES, DocumentParser, find_documents
+from generator.render import make_environment, module_names
+
+POOL_MINIMUM = 6
+"""Fewer documents than this are parsed in this process: forking would cost more than it saves."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input file, read and hashed once."""
+
+    file: Path
+    path: str
+    data: bytes | None
+    sha256: str
+
+
+@dataclass
+class Batch:
+    """Parse results in input order, renderings by document path, and counts of the work done."""
+
+    results: list[ParseResult] = field(default_factory=list)
+    rendered: dict[str, Rendered] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    parsed: int = 0
+    cached: int = 0
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def display_paths(files: Sequence[Path]) -> list[str]:
+    """Paths as users typed them: relative to the working folder when inside it, else as given.
+
+    Each folder is resolved once (a file that is not a symlink resolves to its
+    resolved folder plus its name), which matters for a thousand files.
+    """
+    cwd = Path.cwd().resolve()
+    folders: dict[Path, Path] = {}
+    shown = []
+    for path in files:
+        if path.is_symlink():
+            resolved = path.resolve()
+        else:
+            if path.parent not in folders:
+                folders[path.parent] = path.parent.resolve()
+            resolved = folders[path.parent] / path.name
+        try:
+            shown.append(resolved.relative_to(cwd).as_posix())
+        except ValueError:
+            shown.append(path.as_posix())
+    return shown
+
+
+def read_sources(paths: Sequence[str]) -> tuple[list[Source], list[str]]:
+    """Every document file read and hashed once, and the display paths of missing ones."""
+    sources, missing = [], []
+    files = find_documents(list(paths))
+    for file, shown in zip(files, display_paths(files)):
+        try:
+            too_large = file.stat().st_size > MAX_BYTES
+            data = None if too_large else file.read_bytes()
+        except FileNotFoundError:
+            missing.append(shown)
+            continue
+        except OSError:
+            data = None  # the parser reports why it cannot read the file
+        sha = "" if data is None else hashlib.sha256(data).hexdigest()
+        sources.append(Source(file, shown, data, sha))
+    return sources, missing
+
+
+class _Worker:
+    """What each process keeps between documents: one parser, one Jinja environment, the cache."""
+
+    parser: DocumentParser | None = None
+    env: jinja2.Environment | None = None
+    cache: Cache | None = None
+
+    @classmethod
+    def build(cls, source: Source) -> bytes:
+        """Parse and, when usable, render one document; store it in the cache; the entry as bytes."""
+        if cls.parser is None:
+            cls.parser, cls.env = DocumentParser(), make_environment()
+        if source.data is None:
+            result = cls.parser.parse_file(source.file, source.path)
+        else:
+            result = cls.parser.parse_bytes(source.data, source.path)
+        blob = dumps(Entry(result, _render(cls.env, result)))
+        if cls.cache is not None and source.data is not None:
+            cls.cache.put(source.sha256, source.path, blob)
+        return blob
+
+
+def _render(env: jinja2.Environment, result: ParseResult) -> Rendered | None:
+    """The rendering under the name the document gets when no other takes it first."""
+    if not usable(result):
+        return None
+    document = result.document
+    try:
+        return render_document(env, document, module_names([document])[document.path])
+    except Exception:  # rendered again in the main process, which reports it
+        return None
+
+
+def usable(result: ParseResult) -> bool:
+    """A document is generated only when it parsed without errors."""
+    return result.document is not None and not any(d.level == "error" for d in result.diagnostics)
+
+
+def build(paths: Sequence[str], cache: Cache | None = None, jobs: int | None = None) -> Batch:
+    """Parse results and renderings of every document under ``paths``; cached ones are reused."""
+    sources, missing = read_sources(paths)
+    entries: dict[int, Entry] = {}
+    todo: list[int] = []
+    for index, source in enumerate(sources):
+        found = cache.get(source.sha256, source.path) if cache is not None and source.data is not None else None
+        if found is None:
+            todo.append(index)
+        else:
+            entries[index] = found
+    _Worker.cache = cache
+    todo.sort(key=lambda i: -len(sources[i].data or b""))
+    for index, entry in _run([sources[i] for i in todo], todo, jobs or default_jobs()):
+        entries[index] = entry
+    batch = Batch(missing=missing, parsed=len(todo), cached=len(sources) - len(todo))
+    for index in range(len(sources)):
+        entry = entries[index]
+        batch.results.append(entry.result)
+        if entry.rendered is not None:
+            batch.rendered[entry.result.path] = entry.rendered
+    return batch
+
+
+def _run(sources: list[Source], indexes: list[int], jobs: int) -> Iterator[tuple[int, Entry]]:
+    """Build entries in this process, or in a forked pool when there is enough work."""
+    if jobs < 2 or len(sources) < POOL_MINIMUM or "fork" not in multiprocessing.get_all_start_methods():
+        for index, source in zip(indexes, sources):
+            yield index, loads(_Worker.build(source))
+        return
+    with multiprocessing.get_context("fork").Pool(min(jobs, len(sources))) as pool:
+        for position, blob in pool.imap_unordered(_build_at, enumerate(sources), chunksize=1):
+            yield indexes[position], loads(blob)
+
+
+def _build_at(job: tuple[int, Source]) -> tuple[int, bytes]:
+    return job[0], _Worker.build(job[1])
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why the fast path could or could not vouch for the generated tree."""
+
+    up_to_date: bool
+    documents: int = 0
+    reason: str = ""
+
+
+def up_to_date(paths: Sequence[str], out: Path) -> Verdict:
+    """True only when every document and generated file hashes to what the manifest recorded."""
+    try:
+        manifest_text = (out / MANIFEST).read_text(encoding="utf-8")
+        manifest: dict[str, Any] = json.loads(manifest_text)
+    except (OSError, ValueError):
+        return Verdict(False, reason="no readable manifest")
+    if manifest.get("format") != MANIFEST_FORMAT or manifest.get("fingerprint") != generator_fingerprint():
+        return Verdict(False, reason="manifest written by another generator version")
+    if manifest.get("content_sha256") != body_sha256(manifest_text):
+        return Verdict(False, reason="manifest edited since it was generated")
+    entries = {e.get("path"): e for e in manifest.get("documents", []) if isinstance(e, dict)}
+    files = find_documents(list(paths))
+    if len(files) != len(entries):
+        return Verdict(False, reason="documents added or removed")
+    modules = {manifest.get("chains_module"): manifest.get("chains_sha256")} if manifest.get("chains_module") else {}
+    try:
+        for file, shown in zip(files, display_paths(files)):
+            entry = entries.get(shown)
+            if entry is None or sha256_file(file) != entry.get("sha256"):
+                return Verdict(False, reason=f"{shown} changed")
+            modules[entry.get("module")] = entry.get("module_sha256")
+        for name, sha in modules.items():
+            if not isinstance(name, str) or sha256_file(out / name) != sha:
+                return Verdict(False, reason=f"{name} differs")
+    except OSError as exc:
+        return Verdict(False, reason=f"cannot read {exc.filename}")
+    if any(p.name not in modules and is_generated(p) for p in out.glob("test_*.py")):
+        return Verdict(False, reason="a generated module has no document")
+    return Verdict(True, documents=len(entries))
