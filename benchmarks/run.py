@@ -146,19 +146,26 @@ def _ratio_row(what: str, figure: Figure, base: Figure, base_name: str, limit: f
     return Row(what, figure, f"{base_name} {base.wall:.2f} s", shown, target, ratio <= limit)
 
 
-def collection_rows(out: Path, repeat: int) -> list[Row]:
-    """``pytest --collect-only`` of a generated suite: first (compiling) and then with bytecode files."""
-    command = [PYTHON, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "-p", "fixtures.plugin", "-p", "no:cacheprovider",
-               "--collect-only", "-q", str(out)]
+def collection_rows(work: Path, repeat: int) -> list[Row]:
+    """``pytest --collect-only`` of a generated suite: first (compiling), with bytecode files, and only what one edit changed."""
+    out = work / "out"
+    command = [PYTHON, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "-p", "fixtures.plugin", "-p", "fixtures.select_plugin",
+               "-p", "no:cacheprovider", "--collect-only", "-q", str(out)]
     subprocess.run(["find", str(out), "-name", "__pycache__", "-prune", "-exec", "rm", "-rf", "{}", "+"], check=False)
     first = measure(command, environment())
     warm = Figure.of([measure(command, environment()) for _ in range(repeat)])
     found = re.search(r"(\d+) tests? collected", first.output)
     tests = f"{int(found.group(1)):,} tests" if found else "tests"
-    return [
+    rows = [
         Row(f"pytest --collect-only, first run ({tests})", Figure.of([first])),
         Row(f"pytest --collect-only, bytecode cached ({tests})", warm, "", f"{warm.wall:.1f} s", "<= 30 s", warm.wall <= 30),
     ]
+    edited = tasks.commit_and_edit_a_row(work)
+    if edited is not None:
+        generate(work / "corpus", out, work / "cache")
+        changed = Figure.of([measure([*command, "--changed-since", "HEAD"], environment()) for _ in range(repeat)])
+        rows.append(Row("pytest --collect-only --changed-since HEAD (1 row edited)", changed, "", f"{changed.wall:.1f} s"))
+    return rows
 
 
 def xdist_rows(repeat: int, selection: list[str]) -> list[Row]:
@@ -220,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         build_corpus(count, corpus)
         load = os.getloadavg()[0]
         rows = generation_rows(corpus, work, repeat)
-        rows += collection_rows(work / "out", repeat)
+        rows += collection_rows(work, repeat)
         rows += xdist_rows(repeat, ["-m", "link"] if args.quick else [])
         rows += records_rows(10, 100, 2) if args.quick else records_rows(100, 100_000, 15)
     print(f"\n{count:,} documents; {repeat} run(s) per figure; {tasks.cores()} cores; "
