@@ -30,6 +30,7 @@ from benchmarks import tasks  # noqa: E402
 from benchmarks.make_corpus import build as build_corpus  # noqa: E402
 
 PYTHON = sys.executable
+SECTIONS = ("generate", "collect", "xdist", "records")
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=None, help="runs per figure (default 3; quick: 1)")
     parser.add_argument("--quick", action="store_true", help="small corpus, a slice of the suite, few records")
     parser.add_argument("--work", type=Path, default=None, help="folder for the corpus and outputs (default: a temporary one)")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections to run (default: all of {','.join(SECTIONS)})")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     count = args.count or (6 if args.quick else 1200)
@@ -227,10 +229,12 @@ def main(argv: list[str] | None = None) -> int:
         corpus = work / "corpus"
         build_corpus(count, corpus)
         load = os.getloadavg()[0]
-        rows = generation_rows(corpus, work, repeat)
-        rows += collection_rows(work, repeat)
-        rows += xdist_rows(repeat, ["-m", "link"] if args.quick else [])
-        rows += records_rows(10, 100, 2, repeat) if args.quick else records_rows(100, 100_000, 25, repeat)
+        only = set(args.only.split(","))
+        rows = generation_rows(corpus, work, repeat) if "generate" in only else []
+        rows += collection_rows(work, repeat) if "collect" in only and "generate" in only else []
+        rows += xdist_rows(repeat, ["-m", "link"] if args.quick else []) if "xdist" in only else []
+        if "records" in only:
+            rows += records_rows(10, 100, 2, repeat) if args.quick else records_rows(100, 100_000, 25, repeat)
     print(f"\n{count:,} documents; {repeat} run(s) per figure; {tasks.cores()} cores; "
           f"load average {load:.1f} at start, {os.getloadavg()[0]:.1f} at end; Python {sys.version.split()[0]}\n")
     print(table(rows))
