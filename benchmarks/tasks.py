@@ -64,6 +64,22 @@ def touch_document(path: Path, number: int) -> None:
     path.write_text(edited if count else f"{text}\n.. edit {number}\n", encoding="utf-8")
 
 
+def commit_and_edit_a_row(work: Path) -> Path | None:
+    """Commit the corpus and its suite in a scratch git repository, then retype one row of one document."""
+    import subprocess
+
+    git = ["git", "-c", "user.email=bench@example.invalid", "-c", "user.name=bench"]
+    (work / ".gitignore").write_text("__pycache__/\n", encoding="utf-8")
+    for args in (["init", "-q"], ["add", "-A", "corpus", "out"], ["commit", "-q", "-m", "corpus and suite"]):
+        subprocess.run([*git, *args], cwd=work, check=True, capture_output=True)
+    for path in sorted((work / "corpus").glob("*.rst")):
+        text = path.read_text(encoding="utf-8")
+        if '     - "string"' in text:
+            path.write_text(text.replace('     - "string"', '     - "integer"', 1), encoding="utf-8")
+            return path
+    return None
+
+
 def _value(kind: DataType | None, number: int) -> Any:
     return {"integer": number, "float": number + 0.5, "boolean": number % 2 == 0}.get(kind or "", f"stored {number}")
 
@@ -94,14 +110,15 @@ def records(count: int, checks: int) -> dict[str, float]:
     fakes = session.target.fakes
     fakes.seed(mapping.source.id, mapping.source_entity, _records(mapping, "source", count))
     fakes.seed(mapping.target.id, mapping.target_entity, _records(mapping, "target", count))
-    times = []
+    times, cpu = [], []
     for _ in range(checks):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         outcome = session.check("forward", mapping, row).outcome
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
         if outcome.status != "passed":
             raise SystemExit(f"benchmark check did not pass: {outcome.status}: {outcome.message}")
-    return {"records": count, "per_check": statistics.median(times)}
+    return {"records": count, "per_check": statistics.median(times), "cpu_per_check": statistics.median(cpu)}
 
 
 def main(argv: list[str]) -> int:

@@ -3,7 +3,8 @@
 ``build`` reads every file once and hashes it; documents whose hash, path and
 generator fingerprint are in the :class:`~generator.cache.Cache` come back
 without docutils; the others are parsed and rendered in a pool of forked
-processes (one per core), largest first, each with one reused parser.
+processes (one per core), largest first, each with one reused parser whose
+list state machines are reused too (:func:`reused_list_parsers`).
 ``up_to_date`` is ``check``'s fast path: it only hashes files and compares
 them with what ``manifest.json`` says they were generated from.
 """
@@ -11,18 +12,25 @@ them with what ``manifest.json`` says they were generated from.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import docutils
 import jinja2
+from docutils.parsers.rst import states
 
 from generator.cache import Cache, Entry, dumps, generator_fingerprint, loads, sha256_file
-from generator.model import Diagnostic, ParseResult
+from generator.model import ParseResult
 from generator.output import MANIFEST, MANIFEST_FORMAT, Rendered, body_sha256, is_generated, render_document
 from generator.parse import MAX_BYTES, DocumentParser, find_documents
 from generator.render import make_environment, module_names
@@ -101,6 +109,60 @@ def read_sources(paths: Sequence[str]) -> tuple[list[Source], list[str]]:
     return sources, missing
 
 
+_LIST_PARSE = states.RSTState.nested_list_parse
+_LIST_PARSE_PARAMETERS = ["self", "block", "input_offset", "node", "initial_state", "blank_finish", "blank_finish_state",
+                          "extra_settings", "match_titles", "state_machine_class", "state_machine_kwargs"]
+_SPARE_MACHINES: list[states.NestedStateMachine] = []
+
+
+def _reusing_list_parse(self: states.RSTState, block: Any, input_offset: int, node: Any, initial_state: str, blank_finish: bool,
+                        blank_finish_state: str | None = None, extra_settings: dict[str, Any] | None = None, match_titles: bool = False,
+                        state_machine_class: Any = None, state_machine_kwargs: Any = None) -> tuple[int, bool]:
+    """docutils' ``nested_list_parse``, run on a spare state machine instead of a new one.
+
+    docutils builds a state machine, with every state and its compiled
+    transitions, for each list it reads: every list-table, every table row,
+    every directive's options. That was half of all parsing time. Its own
+    ``nested_parse`` already keeps machines for reuse; this does the same for
+    lists, with the same default states, so the tree it builds is the same.
+    """
+    default = (not match_titles and state_machine_class is None and state_machine_kwargs is None
+               and self.nested_sm is states.NestedStateMachine and self.nested_sm_kwargs.get("state_classes") is states.state_classes)
+    if not default:
+        return _LIST_PARSE(self, block, input_offset, node, initial_state, blank_finish, blank_finish_state,
+                           extra_settings or {}, match_titles, state_machine_class, state_machine_kwargs)
+    machine = _SPARE_MACHINES.pop() if _SPARE_MACHINES else states.NestedStateMachine(debug=self.debug, **self.nested_sm_kwargs)
+    machine.initial_state, machine.parent_state_machine = initial_state, self.state_machine
+    finish_state = blank_finish_state or initial_state
+    machine.states[finish_state].blank_finish = blank_finish
+    for key, value in (extra_settings or {}).items():
+        setattr(machine.states[initial_state], key, value)
+    machine.run(block, input_offset, memo=self.memo, node=node, match_titles=False)
+    result = machine.abs_line_offset(), machine.states[finish_state].blank_finish
+    machine.observers.clear()
+    machine.parent_state_machine = None
+    _SPARE_MACHINES.append(machine)  # not reached when docutils raised: that machine is dropped
+    return result
+
+
+def list_parse_reuse_supported() -> bool:
+    """True for docutils versions whose ``nested_list_parse`` this was checked against."""
+    return (0, 21) <= docutils.__version_info__[:2] <= (0, 23) and list(inspect.signature(_LIST_PARSE).parameters) == _LIST_PARSE_PARAMETERS
+
+
+@contextmanager
+def reused_list_parsers() -> Iterator[None]:
+    """Parse lists on spare state machines for the duration (a no-op on other docutils versions)."""
+    if not list_parse_reuse_supported():
+        yield
+        return
+    states.RSTState.nested_list_parse = _reusing_list_parse
+    try:
+        yield
+    finally:
+        states.RSTState.nested_list_parse = _LIST_PARSE
+
+
 class _Worker:
     """What each process keeps between documents: one parser, one Jinja environment, the cache."""
 
@@ -113,10 +175,11 @@ class _Worker:
         """Parse and, when usable, render one document; store it in the cache; the entry as bytes."""
         if cls.parser is None:
             cls.parser, cls.env = DocumentParser(), make_environment()
-        if source.data is None:
-            result = cls.parser.parse_file(source.file, source.path)
-        else:
-            result = cls.parser.parse_bytes(source.data, source.path)
+        with reused_list_parsers():
+            if source.data is None:
+                result = cls.parser.parse_file(source.file, source.path)
+            else:
+                result = cls.parser.parse_bytes(source.data, source.path)
         blob = dumps(Entry(result, _render(cls.env, result)))
         if cls.cache is not None and source.data is not None:
             cls.cache.put(source.sha256, source.path, blob)
@@ -150,10 +213,13 @@ def build(paths: Sequence[str], cache: Cache | None = None, jobs: int | None = N
             todo.append(index)
         else:
             entries[index] = found
-    _Worker.cache = cache
     todo.sort(key=lambda i: -len(sources[i].data or b""))
-    for index, entry in _run([sources[i] for i in todo], todo, jobs or default_jobs()):
-        entries[index] = entry
+    _Worker.cache = cache
+    try:
+        for index, entry in _run([sources[i] for i in todo], todo, jobs or default_jobs()):
+            entries[index] = entry
+    finally:
+        _Worker.cache = None
     batch = Batch(missing=missing, parsed=len(todo), cached=len(sources) - len(todo))
     for index in range(len(sources)):
         entry = entries[index]
@@ -164,18 +230,31 @@ def build(paths: Sequence[str], cache: Cache | None = None, jobs: int | None = N
 
 
 def _run(sources: list[Source], indexes: list[int], jobs: int) -> Iterator[tuple[int, Entry]]:
-    """Build entries in this process, or in a forked pool when there is enough work."""
+    """Build entries in this process, or in forked processes when there is enough work."""
     if jobs < 2 or len(sources) < POOL_MINIMUM or "fork" not in multiprocessing.get_all_start_methods():
         for index, source in zip(indexes, sources):
             yield index, loads(_Worker.build(source))
         return
-    with multiprocessing.get_context("fork").Pool(min(jobs, len(sources))) as pool:
-        for position, blob in pool.imap_unordered(_build_at, enumerate(sources), chunksize=1):
-            yield indexes[position], loads(blob)
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(min(jobs, len(sources)), mp_context=context, initializer=_ignore_interrupts)
+    try:
+        futures = {pool.submit(_Worker.build, source): index for index, source in zip(indexes, sources)}
+        for future in as_completed(futures):
+            yield futures[future], loads(future.result())
+    except BrokenProcessPool:
+        raise BatchError("a process parsing documents died (killed, or out of memory); "
+                         "run with --jobs 1 to see which document it was") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C, waits only for the documents under way
 
 
-def _build_at(job: tuple[int, Source]) -> tuple[int, bytes]:
-    return job[0], _Worker.build(job[1])
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them all."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class BatchError(RuntimeError):
+    """The parallel run broke down (not a problem in any document)."""
 
 
 @dataclass(frozen=True)

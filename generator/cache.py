@@ -11,7 +11,6 @@ an error. The folder (default ``.dataflow-qa-cache/``, or
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import hashlib
 import io
@@ -39,8 +38,12 @@ ENV_FOLDER = "DATAFLOW_QA_CACHE"
 PACKAGE = Path(__file__).resolve().parent
 PREFIX = "dataflow-qa-"
 OTHER_FOLDER = re.compile(rf"^{PREFIX}[0-9a-f]{{24}}$")
-OUTPUT_ROOTS = ("parse", "render", "output", "chains", "jsonform")
-"""Modules whose code (with what they import from ``generator``) decides the generated files."""
+NOT_OUTPUT = frozenset({"__init__", "batch", "cache", "cli", "drift", "lint"})
+"""``generator`` modules that never shape a generated file; every other one is in the fingerprint.
+
+Listing the exceptions (not the members) errs on the safe side: a new module
+counts until someone shows it does not shape the output.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,31 +54,9 @@ class Entry:
     rendered: Rendered | None
 
 
-def _imports(module: str) -> set[str]:
-    """``generator`` modules imported by one ``generator`` module (by reading its source)."""
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == "generator":
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("generator."):
-            found.add(node.module.split(".")[1])
-        elif isinstance(node, ast.Import):
-            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("generator."))
-    return {name for name in found if (PACKAGE / f"{name}.py").is_file()}
-
-
-@cache
 def output_modules() -> tuple[str, ...]:
-    """The ``generator`` modules that shape the output: :data:`OUTPUT_ROOTS` and their imports."""
-    seen: set[str] = set()
-    todo = list(OUTPUT_ROOTS)
-    while todo:
-        module = todo.pop()
-        if module not in seen:
-            seen.add(module)
-            todo.extend(_imports(module) - seen)
-    return tuple(sorted(seen))
+    """The ``generator`` modules whose code shapes the generated files."""
+    return tuple(sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem not in NOT_OUTPUT))
 
 
 @cache
@@ -92,8 +73,9 @@ def generator_fingerprint() -> str:
 
 @cache
 def cache_fingerprint() -> str:
-    """The generator fingerprint plus exact library and Python versions (for cache keys only)."""
-    parts = (generator_fingerprint(), docutils.__version__, jinja2.__version__, sys.version, str(pickle.HIGHEST_PROTOCOL))
+    """The generator fingerprint plus how documents are parsed in bulk, and exact library and Python versions (cache keys only)."""
+    bulk = hashlib.sha256((PACKAGE / "batch.py").read_bytes()).hexdigest()
+    parts = (generator_fingerprint(), bulk, docutils.__version__, jinja2.__version__, sys.version, str(pickle.HIGHEST_PROTOCOL))
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 

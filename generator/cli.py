@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import jsonform
-from generator.batch import build, display_paths, up_to_date
+from generator.batch import BatchError, build, display_paths, up_to_date
 from generator.batch import usable as batch_usable
 from generator.cache import DEFAULT_FOLDER as DEFAULT_CACHE
 from generator.cache import ENV_FOLDER as ENV_CACHE
@@ -100,7 +100,11 @@ def _generation_inputs(args: argparse.Namespace) -> tuple[list[ParseResult], dic
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    results, rendered, diagnostics, cache = _generation_inputs(args)
+    try:
+        results, rendered, diagnostics, cache = _generation_inputs(args)
+    except BatchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     target = plan(results, Path(args.out), rendered, generator_fingerprint(), cache)
     try:
         written, deleted = write(target)
@@ -119,7 +123,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         if verdict.up_to_date:
             print(f"{args.out} is up to date with {verdict.documents} documents (by their hashes)")
             return 0
-    results, rendered, diagnostics, cache = _generation_inputs(args)
+    try:
+        results, rendered, diagnostics, cache = _generation_inputs(args)
+    except BatchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     target = plan(results, out, rendered, generator_fingerprint(), cache)
     changed, stale = changed_files(target), stale_files(target)
     print_diagnostics(diagnostics, {"error"})

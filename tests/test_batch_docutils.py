@@ -1,0 +1,66 @@
+"""Reusing docutils' list state machines changes nothing but the time it takes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from docutils.frontend import get_default_settings
+from docutils.parsers.rst import Parser, states
+from docutils.utils import new_document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.batch import list_parse_reuse_supported, reused_list_parsers
+from generator.parse import DocumentParser
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = [*sorted((ROOT / "tests" / "data" / "corpus").glob("*.rst"))[::4], *sorted((ROOT / "tests" / "data" / "broken").iterdir()),
+             *sorted((ROOT / "specs").glob("*.rst")), *sorted((ROOT / "tests" / "data" / "specs").glob("*.rst"))]
+FRAGMENTS = [
+    "* item", "- item", "  - nested", "    * deeper", "1. one", "#. auto", "(a) alpha", "ii) roman", ":field: value", ":f2:",
+    "-o option  description", "--long=ARG  text", "term", "  definition", "term : classifier", ".. list-table::", "   :header-rows: 1",
+    "   :widths: 1 2", "   * - a", "     - b", "     - \"string\"", "   * - x", ".. note::", "   text", ".. image:: x.png", "   :width: 10",
+    ".. unknown::", "   :bad option:", "", "", "Title", "=====", "Sub", "---", "| line block", ">>> 1 + 1", "::", "    literal",
+    "+---+---+", "| a | b |", "text with *emph* and ``code``", "  indented", "\t* tabbed", ".. |sub| replace:: s", "[1]_ note", ".. [1] foot",
+]
+
+_PARSER = Parser()
+
+
+def doctree(text: str) -> str:
+    """docutils' whole tree for a text, as pseudo-XML (system messages included)."""
+    configured = get_default_settings(Parser)
+    configured.report_level, configured.halt_level, configured.warning_stream = 5, 5, io.StringIO()
+    document = new_document("<test>", configured)
+    try:
+        _PARSER.parse(text, document)
+    except Exception as exc:  # hostile input: both ways must fail alike
+        return f"raised {type(exc).__name__}: {exc}"
+    return document.pformat()
+
+
+def test_reuse_is_active_on_the_installed_docutils() -> None:
+    assert list_parse_reuse_supported(), "re-check generator.batch._reusing_list_parse against this docutils, then widen the version range"
+    original = states.RSTState.nested_list_parse
+    with reused_list_parsers():
+        assert states.RSTState.nested_list_parse is not original
+    assert states.RSTState.nested_list_parse is original
+
+
+def test_documents_parse_to_the_same_results() -> None:
+    parser = DocumentParser()
+    plain = [parser.parse_file(p, p.name) for p in DOCUMENTS if p.is_file()]
+    with reused_list_parsers():
+        reused = [parser.parse_file(p, p.name) for p in DOCUMENTS if p.is_file()]
+    assert len(plain) > 30
+    assert reused == plain
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=40))
+def test_any_text_gives_the_same_doctree(lines: list[str]) -> None:
+    text = "\n".join(lines) + "\n"
+    expected = doctree(text)
+    with reused_list_parsers():
+        assert doctree(text) == expected
