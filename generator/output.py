@@ -109,6 +109,8 @@ def write(target: Plan) -> tuple[list[str], list[str]]:
     Modules are written first and the manifest last, each atomically, so an
     interrupted run leaves every file either old or new.
     """
+    for name in target.files:
+        _check_plain_name(name)
     target.out.mkdir(parents=True, exist_ok=True)
     changed = changed_files(target)
     ordered = [n for n in changed if n != MANIFEST] + [n for n in changed if n == MANIFEST]
@@ -121,6 +123,12 @@ def write(target: Plan) -> tuple[list[str], list[str]]:
     for name in deleted:
         (target.out / name).unlink()
     return changed, deleted
+
+
+def _check_plain_name(name: str) -> None:
+    """Refuse any name but a plain file directly inside the output folder (defence in depth)."""
+    if not name or name.startswith(".") or "/" in name or "\\" in name or "\x00" in name or Path(name).name != name:
+        raise ValueError(f"refusing to write {name!r}: not a plain file name inside the output folder; this is a dataflow-qa bug, please report it")
 
 
 def atomic_write(path: Path, text: str) -> None:
