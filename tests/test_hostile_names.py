@@ -66,7 +66,9 @@ def modules(project: Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted((project / "generated_tests").glob("*.py"))}
 
 
+@pytest.fixture(scope="module")
 def documents(project: Path) -> list[Document]:
+    """The hostile documents as the generator read them."""
     parser = DocumentParser()
     return [parser.parse_file(p, f"specs/{p.name}").document for p in sorted((project / "specs").glob("*.rst"))]
 
@@ -115,8 +117,8 @@ def test_modules_use_only_the_templates_own_code(project: Path) -> None:
                 assert node.module == "fixtures.spec" and {a.name for a in node.names} <= TEMPLATE_NAMES, ast.dump(node)
 
 
-def test_document_text_lives_only_in_string_constants_and_safe_comments(project: Path) -> None:
-    docs = {f"specs/{Path(d.path).name}": d for d in documents(project)}
+def test_document_text_lives_only_in_string_constants_and_safe_comments(project: Path, documents: list[Document]) -> None:
+    docs = {d.path: d for d in documents}
     for name, source in modules(project).items():
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
         comments = [t.string for t in tokens if t.type == tokenize.COMMENT]
@@ -148,14 +150,14 @@ def test_no_raw_control_or_bidi_character_reaches_a_file(project: Path) -> None:
         assert not raw, (name, raw)
 
 
-def test_collecting_the_suite_runs_no_payload(project: Path) -> None:
+def test_collecting_the_suite_runs_no_payload(project: Path, documents: list[Document]) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "generated_tests", "--collect-only", "-q", "-p", "fixtures.plugin", "-p", "no:cacheprovider"],
         cwd=project, env=env, capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    expected = sum(len(m.properties) if kind.scope == "row" else 1 for d in documents(project) for m in d.mappings for kind in CHECK_KINDS if kind.applies(m))
+    expected = sum(len(m.properties) if kind.scope == "row" else 1 for d in documents for m in d.mappings for kind in CHECK_KINDS if kind.applies(m))
     assert len([line for line in done.stdout.splitlines() if "::" in line]) == expected
     assert not list(project.parent.rglob("pwned*"))
 
