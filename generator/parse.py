@@ -458,7 +458,18 @@ def _table(node: nodes.table) -> _Table | None:
 
 
 def _cells(row: nodes.Node) -> list[str]:
-    return [" ".join(_raw(p) for p in entry.findall(nodes.paragraph)) or _text(entry) for entry in row.children]
+    return [" ".join(_raw(p) for p in _written_paragraphs(entry)) or _written_text(entry) for entry in row.children]
+
+
+def _written_paragraphs(entry: nodes.Node) -> list[nodes.paragraph]:
+    """A cell's paragraphs, without those of docutils' own messages (a cell holding only three quotes gets one)."""
+    messages = {id(p) for message in entry.findall(nodes.system_message) for p in message.findall(nodes.paragraph)}
+    return [p for p in entry.findall(nodes.paragraph) if id(p) not in messages]
+
+
+def _written_text(entry: nodes.Node) -> str:
+    """A cell's text when it holds no paragraph (a literal block, a nested list), docutils' messages left out."""
+    return " ".join(_text(child) for child in entry.children if not isinstance(child, nodes.system_message)).strip()
 
 
 def _row_line(row: nodes.Node, table: nodes.table) -> int:

@@ -116,9 +116,14 @@ def module_names(documents: list[Document]) -> dict[str, str]:
 
 
 def _docstring(text: str) -> str:
-    """A one-line docstring literal: triple-quoted when plainly safe, else ``repr``."""
+    """A one-line docstring literal: triple-quoted when plainly safe, else ``repr``.
+
+    ``repr`` escapes quotes and backslashes, and also control, format and
+    bidi characters (ESC, U+202E ...), which would otherwise reach the file
+    raw and could make the code look different from what runs.
+    """
     line = " ".join(text.split())
-    if "\\" in line or '"' in line:
+    if "\\" in line or '"' in line or not line.isprintable():
         return py(line)
     return f'"""{line}"""'
 

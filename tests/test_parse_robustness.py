@@ -113,3 +113,10 @@ def test_variant_sentences_are_read_as_before_in_linear_time(sentence: str) -> N
     text = HEAD.replace("Every A Person will be synchronized with a B Contact.", sentence or "x") + ROWS
     (mapping,) = PARSER.parse_text(text, "d.rst").document.mappings
     assert (mapping.variant, mapping.precondition) == variant_as_before(" ".join(sentence.split()))
+
+
+def test_docutils_messages_never_become_cell_text() -> None:
+    """A cell holding only three quotes made docutils add an INFO message, whose text was read as the property name."""
+    rows = ROWS + '   * - """\n     - \'\'\'\n     - "string"\n   * - \\\n     - ---\n     - "string"\n'
+    properties = PARSER.parse_text(HEAD + rows, "d.rst").document.mappings[0].properties
+    assert [(p.source, p.target) for p in properties] == [("name", "fullName"), ('"""', "'''"), ("\\", "---")]
