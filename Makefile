@@ -23,7 +23,7 @@ qa: install
 ## The project's own tests; the drift gate first (generated_tests/ must match specs/).
 test: install browser
 	$(BIN)/dataflow-qa check
-	$(BIN)/python -m pytest tests -p no:cacheprovider -n 2
+	$(BIN)/python -m pytest tests -p no:cacheprovider -n 2 --dist load
 
 ## Headless Chromium (Debian's package) for the checklist's browser test; without root the test skips.
 browser:
