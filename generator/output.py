@@ -26,7 +26,8 @@ import jinja2
 from generator import jsonform
 from generator.chains import Chain, find_chains
 from generator.model import Document, ParseResult
-from generator.render import CHAINS_MODULE, HEADER_MARK, make_environment, module_names, render_chains, render_module
+from generator.render import (CHAINS_MODULE, HEADER_MARK, chains_sources_sha256, make_environment, module_names, render_module,
+                              render_unstamped_chains, stamp_chains)
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 2
@@ -146,17 +147,19 @@ def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered]
 
 
 def _chains_module(env: jinja2.Environment, chains: list[Chain], documents: list[Document], store: TextStore | None) -> str:
-    """The chain module, from the store when its chains and their documents' hashes are unchanged."""
-    involved = {loc.path for chain in chains for loc in chain.via}
-    parts = [f"{c.start}|{c.middle}|{c.end}|{c.type}|{c.via[0]}|{c.via[1]}" for c in chains]
-    parts += sorted(f"{d.path}|{d.sha256}" for d in documents if d.path in involved)
-    key = sha256_text("\n".join(parts))
+    """The chain module; its rendering comes from the store when the chains are unchanged.
+
+    Only the sources hash in its header depends on the documents' bytes, so an
+    edit elsewhere in a document on a chain re-stamps the cached text instead of
+    rendering and parsing thousands of chains again.
+    """
+    key = sha256_text("chains\n" + "\n".join(f"{c.start}|{c.middle}|{c.end}|{c.type}|{c.via[0]}|{c.via[1]}" for c in chains))
     text = store.get_text(key) if store is not None else None
     if text is None:
-        text = render_chains(env, chains, documents)
+        text = render_unstamped_chains(env, chains)
         if store is not None:
             store.put_text(key, text)
-    return text
+    return stamp_chains(text, chains_sources_sha256(chains, documents))
 
 
 def manifest_text(head: dict[str, Any], entries: list[str], chains: list[str]) -> str:

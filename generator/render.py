@@ -203,14 +203,26 @@ def _end_code(end: End) -> str:
     return f"{py(end.system)}, {py(end.entity)}, {py(end.path)}"
 
 
-def render_chains(env: jinja2.Environment, chains: list[Chain], documents: list[Document]) -> str:
-    """Source of the chain-check module, validated with ``ast.parse``."""
+UNSTAMPED = "0" * 64
+"""The sources hash an unstamped chain module carries until :func:`stamp_chains` fills it in."""
+
+
+def chains_sources_sha256(chains: list[Chain], documents: list[Document]) -> str:
+    """sha256 over the paths and hashes of the documents the chains pass through."""
     involved = sorted({loc.path for c in chains for loc in c.via})
     by_path = {d.path: d.sha256 for d in documents}
-    digest = hashlib.sha256("".join(f"{p}:{by_path.get(p, '')}\n" for p in involved).encode()).hexdigest()
+    return hashlib.sha256("".join(f"{p}:{by_path.get(p, '')}\n" for p in involved).encode()).hexdigest()
+
+
+def render_unstamped_chains(env: jinja2.Environment, chains: list[Chain]) -> str:
+    """Source of the chain-check module, validated with ``ast.parse``, with a placeholder sources hash.
+
+    It depends on the chains only, so it can be cached; :func:`stamp_chains` fills in the hash.
+    """
+    involved = sorted({loc.path for c in chains for loc in c.via})
     view = {
         "sources_code": py(tuple(involved)) if len(involved) > 1 else py(involved[0]),
-        "sha256": digest,
+        "sha256": UNSTAMPED,
         "chains": [
             {
                 "start": _end_code(c.start),
@@ -228,6 +240,13 @@ def render_chains(env: jinja2.Environment, chains: list[Chain], documents: list[
     except SyntaxError as exc:
         raise RenderError(f"generated {CHAINS_MODULE}.py is not valid Python ({exc.msg}, line {exc.lineno}); please report this") from exc
     return text
+
+
+def stamp_chains(unstamped: str, sources_sha256: str) -> str:
+    """Fill the sources hash into an unstamped chain module (a hex digest in a comment: no new code)."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sources_sha256):
+        raise RenderError(f"not a sha256 digest: {sources_sha256!r}; please report this")
+    return unstamped.replace(f"# sources-sha256: {UNSTAMPED}\n", f"# sources-sha256: {sources_sha256}\n", 1)
 
 
 def render_all(documents: list[Document], env: jinja2.Environment | None = None) -> dict[str, str]:

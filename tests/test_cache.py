@@ -117,3 +117,23 @@ def test_cache_folder_can_be_chosen_by_environment(project: Path, monkeypatch: p
     assert any((project / "elsewhere").iterdir())
     assert not (project / cache.DEFAULT_FOLDER).exists()
     assert batch.default_jobs() >= 1
+
+
+def test_an_edit_off_the_chains_restamps_the_cached_chain_module(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import output
+    from generator.cli import main
+
+    assert main(["generate", "specs", "--out", "cached"]) == 0
+    spec = project / "specs" / "webcrm-crmoffice.rst"
+    spec.write_text(spec.read_text(encoding="utf-8") + "\nA reviewer's note at the end.\n", encoding="utf-8")
+    renders: list[int] = []
+    real = output.render_unstamped_chains
+    monkeypatch.setattr(output, "render_unstamped_chains", lambda env, chains: renders.append(len(chains)) or real(env, chains))
+    before = (project / "cached" / "test_chains.py").read_text(encoding="utf-8")
+    assert main(["generate", "specs", "--out", "cached"]) == 0
+    assert renders == []
+    assert main(["generate", "specs", "--out", "fresh", "--no-cache"]) == 0
+    after = (project / "cached" / "test_chains.py").read_text(encoding="utf-8")
+    assert after == (project / "fresh" / "test_chains.py").read_text(encoding="utf-8")
+    changed = [pair for pair in zip(before.splitlines(), after.splitlines(), strict=True) if pair[0] != pair[1]]
+    assert len(changed) == 1 and changed[0][1].startswith("# sources-sha256: ")
