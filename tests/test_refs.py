@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from engine_support import section
+from fixtures.checks import Outcome, Wait, run
 from fixtures.config import ConfigError
 from fixtures.dataflow import PROFILES, Session
 from fixtures.targets import FakeTarget
@@ -131,3 +132,22 @@ def test_the_full_key_and_the_entity_name_name_the_same_mapping(documents: list[
     full = settings(documents, (tmp_path / "v.toml", {"ownerId": "ref:powerofficego:Employees->crmoffice:Contacts"}))
     short = settings(documents, beside(REFS))
     assert full.references == short.references and len(short.references.rows()) == 1
+
+
+def test_the_referenced_pairs_are_made_in_one_wait(documents: list[Document]) -> None:
+    """On a sandbox every wait is a wave step: the pool costs one step, not one per pair."""
+    values = settings(documents, beside(REFS))
+    state = session(documents, values)
+    mapping = projects(documents)
+    row = next(r for r in mapping.properties if r.source == "ProjectManagerEmployeeId")
+    ctx = state.context(lambda r: "unused")
+    waits: list[str] = []
+
+    def waiter(wait: Wait, outcome: Outcome) -> object:
+        waits.append(wait.what)
+        return state.target.waiter(wait, outcome)
+
+    outcome = run(state.build("forward", ctx, mapping, row), waiter)
+    assert outcome.status == "passed", outcome.message
+    assert waits[0].startswith("3 new Employees to get their linked Contacts: ") and len(waits) == 4, waits
+    assert len(ctx.ref_pools["powerofficego:Employees->crmoffice:Contacts"].pairs) == 3
