@@ -9,18 +9,16 @@ takes seconds.
 
 from __future__ import annotations
 
-import pytest
 from engine_support import SPECS, World
 
 from fixtures.paths import Field
 from generator.parse import find_documents, parse_paths
 
-CORPUS = SPECS.parent.parent / "shared" / "corpus"
+CORPUS = SPECS.parent / "tests" / "data" / "corpus"
 CHOSEN = ["hubspot-hubspot", "hubspot-superoffice", "powerofficego-powerofficego", "powerofficego-tripletex", "tripletex-powerofficego",
           "superoffice-superoffice", "freshteam-tripletex"]
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no shared corpus at {CORPUS}")
 def test_cyclic_and_contradictory_documents_settle_together() -> None:
     documents = [r.document for r in parse_paths(find_documents([str(SPECS), *(str(CORPUS / f"{name}.rst") for name in CHOSEN)])) if r.document]
     assert len(documents) == 5 + len(CHOSEN)
