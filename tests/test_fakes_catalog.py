@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from fixtures.adapters.salesforce import READ_ONLY
 from fixtures.catalog import build_catalog, dialect_for
 from fixtures.fakes import FakeSystems
