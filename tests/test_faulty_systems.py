@@ -34,12 +34,13 @@ pytestmark = pytest.mark.faulty
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-c", "import sys; from generator.cli import main; sys.exit(main(sys.argv[1:]))"]
 """The worktree's own command line (the installed console script may import another checkout)."""
-FAULTS = ["--faults", "0.2", "--burst-429", "2", "--latency-spikes", "0.05", "--spike-seconds", "1", "--seed", "8"]
+FAULTS = ["--faults", "0.2", "--burst-429", "2", "--retry-after", "0.5", "--latency-spikes", "0.05", "--spike-seconds", "1",
+          "--seed", "8"]
 SLICE = "(webcrm or salesforce) and (test_link or test_forward or test_reverse)"
 STALLED_SLICE = "webcrm and Persons and (test_link or test_forward)"
 
 
-def serve(folder: Path, faults: list[str], deadline: int) -> Iterator[dict]:
+def serve(folder: Path, faults: list[str], deadline: int, quiet: int) -> Iterator[dict]:
     """Fakes on a loopback port (with ``faults``), the sandbox configuration and the fakes' credentials."""
     folder.mkdir(parents=True)
     config, out = folder / "sandbox.toml", folder / "serve.out"
@@ -53,7 +54,7 @@ def serve(folder: Path, faults: list[str], deadline: int) -> Iterator[dict]:
                 name, _, value = line[len("export "):].partition("=")
                 credentials[name] = value.strip("'\"")
         assert "on http://127.0.0.1:" in out.read_text(), "the fakes bind to loopback by default"
-        config.write_text(config.read_text() + f"\n[run]\ndeadline = {deadline}\nquiet_period = 3\n"
+        config.write_text(config.read_text() + f"\n[run]\ndeadline = {deadline}\nquiet_period = {quiet}\n"
                                                "first_delay = 0.2\nmax_delay = 2\n")
         yield {"config": config, "env": {**os.environ, **credentials}, "credentials": credentials, "folder": folder}
     finally:
@@ -142,11 +143,21 @@ def left_records(served: dict) -> list[str]:
     return left
 
 
+def assert_nothing_left(served: dict) -> None:
+    """An empty ledger, no test record in the fakes, and nothing for ``reap`` to do."""
+    ledger = served["folder"] / "ledger"
+    assert list(ledger.glob("*.jsonl")) == []
+    assert left_records(served) == []
+    reaped = subprocess.run([*CLI, "reap", "--config", str(served["config"]), "--ledger-dir", str(ledger)], cwd=ROOT,
+                            env=served["env"], capture_output=True, text=True, timeout=300)
+    assert (reaped.returncode, reaped.stdout.strip()) == (0, "nothing to reap: no ledger"), reaped.stderr
+
+
 def assert_no_secret(served: dict, done: subprocess.CompletedProcess) -> None:
-    """No credential of the fakes in any report file, the ledger folder or the terminal output."""
+    """No credential of the fakes in any report file, the ledger folder, the engine's log or the terminal output."""
     credentials = {value: name for name, value in served["credentials"].items()}
     folder = served["folder"]
-    assert scan(artifacts(folder / "reports") + artifacts(folder / "ledger"), credentials) == []
+    assert scan(artifacts(folder / "reports") + artifacts(folder / "ledger", [folder / "engine.log"]), credentials) == []
     terminal = done.stdout + done.stderr
     for value, name in credentials.items():
         assert not any(form.decode() in terminal for form in encodings(value).values()), f"{name} in the terminal"
@@ -179,7 +190,7 @@ def selected(served: dict, selection: str) -> set[str]:
 
 def test_a_fifth_of_requests_failing_gives_real_passes_labelled_failures_and_leaves_nothing(
         tmp_path: Path, engine_for: object) -> None:
-    for served in serve(tmp_path / "faulty", FAULTS, deadline=60):
+    for served in serve(tmp_path / "faulty", FAULTS, deadline=60, quiet=20):
         engine_for(served)  # type: ignore[operator]
         names = selected(served, SLICE)
         done = run_suite(served, SLICE)
@@ -195,14 +206,13 @@ def test_a_fifth_of_requests_failing_gives_real_passes_labelled_failures_and_lea
         if failed:
             assert "why checks did not pass: environment: " in done.stdout
         assert "secret scan:" in done.stdout and "clean" in done.stdout
-        assert list((served["folder"] / "ledger").glob("*.jsonl")) == []
-        assert left_records(served) == []
+        assert_nothing_left(served)
         assert_no_secret(served, done)
 
 
 def test_a_stalled_engine_fails_checks_as_environment_trouble_and_cleanup_still_empties_the_ledger(
         tmp_path: Path, engine_for: object) -> None:
-    for served in serve(tmp_path / "stalled", [], deadline=8):
+    for served in serve(tmp_path / "stalled", [], deadline=8, quiet=3):
         engine = engine_for(served)  # type: ignore[operator]
         os.killpg(engine.pid, signal.SIGSTOP)
         names = selected(served, STALLED_SLICE)
@@ -215,6 +225,5 @@ def test_a_stalled_engine_fails_checks_as_environment_trouble_and_cleanup_still_
         assert "passed" not in done.stdout.splitlines()[-1]
         index = page_text(served["folder"] / "reports" / "checklist" / "index.html")
         assert "environment: sync-stalled" in index
-        assert list((served["folder"] / "ledger").glob("*.jsonl")) == []
-        assert left_records(served) == []
+        assert_nothing_left(served)
         assert_no_secret(served, done)
