@@ -20,6 +20,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,12 +37,17 @@ CLI = [sys.executable, "-c", "import sys; from generator.cli import main; sys.ex
 """The worktree's own command line (the installed console script may import another checkout)."""
 FAULTS = ["--faults", "0.2", "--burst-429", "2", "--retry-after", "0.5", "--latency-spikes", "0.05", "--spike-seconds", "1",
           "--seed", "8"]
+HARSH = ["--faults", "0.3", "--retry-after", "0.1", "--seed", "3"]
+"""With the run's clients (and the engine's) allowed two attempts, about one call in eleven fails for good."""
 SLICE = "(webcrm or salesforce) and (test_link or test_forward or test_reverse)"
 STALLED_SLICE = "webcrm and Persons and (test_link or test_forward)"
 
 
-def serve(folder: Path, faults: list[str], deadline: int, quiet: int) -> Iterator[dict]:
-    """Fakes on a loopback port (with ``faults``), the sandbox configuration and the fakes' credentials."""
+def serve(folder: Path, faults: list[str], deadline: int, quiet: int, attempts: int = 6) -> Iterator[dict]:
+    """Fakes on a loopback port (with ``faults``), the sandbox configuration and the fakes' credentials.
+
+    The run and the engine make ``attempts`` per call; ``reap`` gets its own configuration with six.
+    """
     folder.mkdir(parents=True)
     config, out = folder / "sandbox.toml", folder / "serve.out"
     fakes = start([*CLI, "fakes", "serve", "--port", "0", "--no-rate-limits", *faults, "--write-config", str(config)],
@@ -54,9 +60,11 @@ def serve(folder: Path, faults: list[str], deadline: int, quiet: int) -> Iterato
                 name, _, value = line[len("export "):].partition("=")
                 credentials[name] = value.strip("'\"")
         assert "on http://127.0.0.1:" in out.read_text(), "the fakes bind to loopback by default"
-        config.write_text(config.read_text() + f"\n[run]\ndeadline = {deadline}\nquiet_period = {quiet}\n"
-                                               "first_delay = 0.2\nmax_delay = 2\n")
-        yield {"config": config, "env": {**os.environ, **credentials}, "credentials": credentials, "folder": folder}
+        (folder / "reap.toml").write_text(config.read_text())
+        config.write_text(config.read_text().replace("retries = 6", f"retries = {attempts}")
+                          + f"\n[run]\ndeadline = {deadline}\nquiet_period = {quiet}\nfirst_delay = 0.2\nmax_delay = 2\n")
+        yield {"config": config, "env": {**os.environ, **credentials}, "credentials": credentials, "folder": folder,
+               "reap": folder / "reap.toml"}
     finally:
         stop(fakes)
 
@@ -132,8 +140,9 @@ def page_text(path: Path) -> str:
 def left_records(served: dict) -> list[str]:
     """Records in the fakes that carry a dataflow-qa token (none may be left)."""
     documents = [r.document for r in parse_paths(find_documents([str(ROOT / "specs")]))]
-    adapters = build_adapters(load_config(served["config"], served["env"]), env=served["env"],
-                              catalog=build_catalog(documents))
+    config = load_config(served["config"], served["env"])
+    patient = replace(config, systems={k: replace(s, retries=40) for k, s in config.systems.items()})  # outlast the faults
+    adapters = build_adapters(patient, env=served["env"], catalog=build_catalog(documents))
     ends = sorted({(s, e) for d in documents for m in d.mappings
                    for s, e in ((m.source.id, m.source_entity), (m.target.id, m.target_entity))})
     left = [f"{system} {entity} {record.id}" for system, entity in ends
@@ -148,7 +157,7 @@ def assert_nothing_left(served: dict) -> None:
     ledger = served["folder"] / "ledger"
     assert list(ledger.glob("*.jsonl")) == []
     assert left_records(served) == []
-    reaped = subprocess.run([*CLI, "reap", "--config", str(served["config"]), "--ledger-dir", str(ledger)], cwd=ROOT,
+    reaped = subprocess.run([*CLI, "reap", "--config", str(served["reap"]), "--ledger-dir", str(ledger)], cwd=ROOT,
                             env=served["env"], capture_output=True, text=True, timeout=300)
     assert (reaped.returncode, reaped.stdout.strip()) == (0, "nothing to reap: no ledger"), reaped.stderr
 
@@ -163,9 +172,11 @@ def assert_no_secret(served: dict, done: subprocess.CompletedProcess) -> None:
         assert not any(form.decode() in terminal for form in encodings(value).values()), f"{name} in the terminal"
 
 
-def assert_readable_reports(served: dict, names: set[str]) -> dict[str, dict[str, str]]:
+def assert_readable_reports(served: dict, names: set[str], done: subprocess.CompletedProcess) -> dict[str, dict[str, str]]:
     """report.html, junit.xml and the checklist exist and parse; JUnit holds exactly the selected tests."""
     reports = served["folder"] / "reports"
+    missing = [p for p in ("report.html", "junit.xml", "checklist/index.html") if not (reports / p).is_file()]
+    assert not missing, f"not written: {missing}\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
     found = cases(reports / "junit.xml")
     assert set(found) == names
     tests = read_page(reports / "report.html").blob["tests"]
@@ -194,7 +205,7 @@ def test_a_fifth_of_requests_failing_gives_real_passes_labelled_failures_and_lea
         engine_for(served)  # type: ignore[operator]
         names = selected(served, SLICE)
         done = run_suite(served, SLICE)
-        found = assert_readable_reports(served, names)
+        found = assert_readable_reports(served, names, done)
         passed = {n for n, p in found.items() if p["outcome"] == "passed"}
         failed = {n: p for n, p in found.items() if p["outcome"] != "passed"}
         # a pass is a check that ran to its end and saw its changes arrive
@@ -217,7 +228,7 @@ def test_a_stalled_engine_fails_checks_as_environment_trouble_and_cleanup_still_
         os.killpg(engine.pid, signal.SIGSTOP)
         names = selected(served, STALLED_SLICE)
         done = run_suite(served, STALLED_SLICE)
-        found = assert_readable_reports(served, names)
+        found = assert_readable_reports(served, names, done)
         assert done.returncode == 1, done.stdout[-3000:]
         assert {(p["outcome"], p["status"], p.get("cause")) for p in found.values()} == {
             ("failure", "error", "environment: sync-stalled")}
@@ -225,5 +236,27 @@ def test_a_stalled_engine_fails_checks_as_environment_trouble_and_cleanup_still_
         assert "passed" not in done.stdout.splitlines()[-1]
         index = page_text(served["folder"] / "reports" / "checklist" / "index.html")
         assert "environment: sync-stalled" in index
+        assert_nothing_left(served)
+        assert_no_secret(served, done)
+
+
+def test_faults_retries_cannot_absorb_are_environment_trouble_and_reap_still_removes_everything(
+        tmp_path: Path, engine_for: object) -> None:
+    for served in serve(tmp_path / "harsh", HARSH, deadline=15, quiet=3, attempts=2):
+        engine = engine_for(served)  # type: ignore[operator]
+        names = selected(served, STALLED_SLICE)
+        done = run_suite(served, STALLED_SLICE)
+        found = assert_readable_reports(served, names, done)
+        failed = {n: p for n, p in found.items() if p["outcome"] != "passed"}
+        assert failed and done.returncode == 1, done.stdout[-3000:]
+        assert all(p.get("cause", "").startswith("environment: ") for p in failed.values()), failed
+        assert all(found[n]["status"] == "passed" and found[n].get("latency_s") for n in set(found) - set(failed))
+        stop(engine)  # the pass under way ends; nothing is copied while reap works
+        ledger = served["folder"] / "ledger"
+        for _ in range(10):  # reap meets the same faults: run it until it has removed everything
+            if not list(ledger.glob("*.jsonl")):
+                break
+            subprocess.run([*CLI, "reap", "--config", str(served["reap"]), "--ledger-dir", str(ledger)], cwd=ROOT,
+                           env=served["env"], capture_output=True, text=True, timeout=300)
         assert_nothing_left(served)
         assert_no_secret(served, done)

@@ -159,3 +159,16 @@ def test_the_liveness_probe_uses_documented_flows_and_remembers_its_answer() -> 
     assert probe() is False, "remembered for one deadline"
     clock.sleep(6)
     assert probe() is True
+
+
+@pytest.mark.parametrize(("status", "kind"), [(503, "server"), (429, "rate-limit"), (401, "auth")])
+def test_a_token_endpoint_that_keeps_failing_is_server_trouble_and_only_a_refusal_is_auth(status: int, kind: str) -> None:
+    from fixtures.auth import WebCrmLogin
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(status, headers={"Retry-After": "0"}))
+    client = HttpClient("s", "http://s.test", auth=WebCrmLogin("http://s.test/Auth/ApiLogin", "code-1234"),
+                        transport=transport, retry=RetryPolicy(attempts=3), allowed_hosts=["s.test"],
+                        sleep=lambda seconds: None)
+    with pytest.raises(AdapterError) as caught:
+        client.send("GET", "/x")
+    assert caught.value.kind == kind and cause_of(caught.value) == f"environment: {kind}"
