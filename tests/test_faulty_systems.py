@@ -39,7 +39,7 @@ FAULTS = ["--faults", "0.2", "--burst-429", "2", "--retry-after", "0.5", "--late
           "--seed", "8"]
 HARSH = ["--faults", "0.3", "--retry-after", "0.1", "--seed", "3"]
 """With the run's clients (and the engine's) allowed two attempts, about one call in eleven fails for good."""
-SLICE = "(webcrm or salesforce) and (test_link or test_forward or test_reverse)"
+SLICE = "(webcrm or salesforce) and (test_link or test_forward)"
 STALLED_SLICE = "webcrm and Persons and (test_link or test_forward)"
 
 
@@ -152,6 +152,18 @@ def left_records(served: dict) -> list[str]:
     return left
 
 
+def reap_until_clean(served: dict, engine: subprocess.Popen, tries: int = 10) -> int:
+    """Stop the engine (its pass under way ends), then run ``reap`` until no ledger is left; how often it ran."""
+    stop(engine)
+    ledger = served["folder"] / "ledger"
+    runs = 0
+    while list(ledger.glob("*.jsonl")) and runs < tries:  # reap meets the same faults: run it again, as a person would
+        runs += 1
+        subprocess.run([*CLI, "reap", "--config", str(served["reap"]), "--ledger-dir", str(ledger)], cwd=ROOT,
+                       env=served["env"], capture_output=True, text=True, timeout=300)
+    return runs
+
+
 def assert_nothing_left(served: dict) -> None:
     """An empty ledger, no test record in the fakes, and nothing for ``reap`` to do."""
     ledger = served["folder"] / "ledger"
@@ -202,7 +214,7 @@ def selected(served: dict, selection: str) -> set[str]:
 def test_a_fifth_of_requests_failing_gives_real_passes_labelled_failures_and_leaves_nothing(
         tmp_path: Path, engine_for: object) -> None:
     for served in serve(tmp_path / "faulty", FAULTS, deadline=60, quiet=20):
-        engine_for(served)  # type: ignore[operator]
+        engine = engine_for(served)  # type: ignore[operator]
         names = selected(served, SLICE)
         done = run_suite(served, SLICE)
         found = assert_readable_reports(served, names, done)
@@ -213,10 +225,14 @@ def test_a_fifth_of_requests_failing_gives_real_passes_labelled_failures_and_lea
         # whatever did not pass is environment trouble (faults are only in the transport), labelled with its kind
         assert all(p.get("cause", "").startswith("environment: ") for p in failed.values()), failed
         assert len(passed) >= len(found) // 2, f"retries should absorb most faults: {len(passed)} of {len(found)} passed"
-        assert done.returncode == (1 if failed else 0), done.stdout[-3000:]
         if failed:
             assert "why checks did not pass: environment: " in done.stdout
+        # cleanup meets the faults too: what it could not delete, it says, keeping the ledger for reap
+        kept = "dataflow-qa: records remain; run: dataflow-qa reap" in done.stdout
+        assert done.returncode == (1 if failed or kept else 0), done.stdout[-3000:]
+        assert bool(list((served["folder"] / "ledger").glob("*.jsonl"))) == kept
         assert "secret scan:" in done.stdout and "clean" in done.stdout
+        reap_until_clean(served, engine)
         assert_nothing_left(served)
         assert_no_secret(served, done)
 
@@ -251,12 +267,6 @@ def test_faults_retries_cannot_absorb_are_environment_trouble_and_reap_still_rem
         assert failed and done.returncode == 1, done.stdout[-3000:]
         assert all(p.get("cause", "").startswith("environment: ") for p in failed.values()), failed
         assert all(found[n]["status"] == "passed" and found[n].get("latency_s") for n in set(found) - set(failed))
-        stop(engine)  # the pass under way ends; nothing is copied while reap works
-        ledger = served["folder"] / "ledger"
-        for _ in range(10):  # reap meets the same faults: run it until it has removed everything
-            if not list(ledger.glob("*.jsonl")):
-                break
-            subprocess.run([*CLI, "reap", "--config", str(served["reap"]), "--ledger-dir", str(ledger)], cwd=ROOT,
-                           env=served["env"], capture_output=True, text=True, timeout=300)
+        reap_until_clean(served, engine)
         assert_nothing_left(served)
         assert_no_secret(served, done)
