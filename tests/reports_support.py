@@ -111,7 +111,8 @@ def synthetic_records(documents: list[Any], statuses: tuple[str, ...] = ("passed
         message = {"failed": f"{document}:{line}: expected the value to arrive", "skipped": "no value is configured for condition 'wd:Q20'",
                    "gap": "the condition is malformed in the document", "error": "crmoffice: GET answered 503"}.get(status, "")
         records.append(CheckRecord(nodeid, document, line, mapping, prop, check, status, message, seed=1,
-                                  latencies=[latency] if latency is not None and status == "passed" else []))
+                                  latencies=[latency] if latency is not None and status == "passed" else [],
+                                  cause={"failed": "defect", "error": "environment: server"}.get(status, "")))
 
     for document in documents:
         for mapping in document.mappings:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -70,3 +72,22 @@ def test_fault_rates_outside_zero_to_one_are_refused(capsys: pytest.CaptureFixtu
     assert cli.main(["serve", "--faults", "1.5"]) == 2
     assert "--faults" in capsys.readouterr().err
 
+
+
+@pytest.mark.parametrize("argv", [["--latency-spikes", "1"], ["--burst-429", "0"], ["--spike-seconds", "-1"]])
+def test_fault_shapes_outside_their_range_are_refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["serve", *argv]) == 2
+    assert argv[0] in capsys.readouterr().err
+
+
+def test_the_fakes_bind_to_loopback_unless_told_otherwise_and_warn_then(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli._parser().parse_args(["serve"]).host == "127.0.0.1"
+    ready, stop, out = threading.Event(), threading.Event(), io.StringIO()
+    serving = threading.Thread(target=cli.main, args=(["serve", "--host", "0.0.0.0", "--port", "0"], out, ready, stop))
+    serving.start()
+    try:
+        assert ready.wait(30)
+    finally:
+        stop.set()
+        serving.join(30)
+    assert "beyond loopback: anyone who can reach it can use the printed credentials" in capsys.readouterr().err

@@ -104,6 +104,14 @@ def test_latency_is_added_to_every_answer(documents: list[Document]) -> None:
     assert slept and set(slept) == {0.25}
 
 
+def test_latency_spikes_hold_some_answers_and_repeat_with_the_seed(documents: list[Document]) -> None:
+    injector = FaultInjector(Faults(rate_spike=0.1, spike=1.5, latency=0.1, seed=4))
+    delays = [injector.delay() for _ in range(500)]
+    assert set(delays) == {0.1, 1.6} and 25 <= delays.count(1.6) <= 75 and injector.injected["spike"] == delays.count(1.6)
+    again = FaultInjector(Faults(rate_spike=0.1, spike=1.5, latency=0.1, seed=4))
+    assert [again.delay() for _ in range(500)] == delays
+
+
 def test_a_dropped_connection_reaches_a_plain_client_as_a_disconnect(documents: list[Document]) -> None:
     fakes = FakeSystems.from_documents(documents, faults={"customcrm": Faults(rate_drop=1.0)})
     with FakeServer(fakes) as server, httpx.Client() as client, pytest.raises(httpx.RemoteProtocolError):

@@ -219,3 +219,15 @@ def test_corpus_documents_get_a_page_each_with_every_check_in_a_cell(corpus_samp
     linked = {unquote(a.attrs["href"].split("#", 1)[1]) for name in pages for a in page(folder, name).find_all("a")
               if a.attrs.get("href", "").startswith("../report.html#")}
     assert linked == {r.nodeid for r in records}
+
+
+def test_cells_and_the_index_say_why_a_check_did_not_pass(seeds: tuple[list[ParseResult], Path]) -> None:
+    results, folder = seeds
+    document = page(folder, "webcrm_crmoffice.html")
+    cells = [td for td in document.find_all("td") if "st" in td.classes]
+    errors = [td for td in cells if status_of(td) == "error"]
+    failures = [td for td in cells if status_of(td) == "failed"]
+    assert errors and all(td.text.strip().startswith("env") and "environment: server" in td.attrs["title"] for td in errors)
+    assert failures and all(td.text.strip().startswith("FAIL") and ": defect: " in td.attrs["title"] for td in failures)
+    index = page(folder, "index.html").find("p", cls="causes")
+    assert index is not None and "defect" in index.text and "environment: server" in index.text

@@ -7,7 +7,7 @@ from typing import Any
 
 from fixtures.checks import Outcome
 from fixtures.dataflow import Result
-from fixtures.reports.results import Collector, format_values, identifier_properties, outcome_properties
+from fixtures.reports.results import HOLLOW, Collector, format_values, identifier_properties, outcome_properties
 from generator.model import Location, Mapping, System
 
 IDS = identifier_properties({"document": "specs/a.rst", "line": 42, "mapping": "a:X->b:Y", "property": "p->q", "check": "forward"})
@@ -55,9 +55,12 @@ def test_setup_and_teardown_trouble_is_an_error_not_a_verdict() -> None:
     assert next(iter(broken_teardown.records.values())).status == "error"
 
 
-def test_without_a_stored_result_pytests_outcome_decides() -> None:
+def test_without_a_stored_result_nothing_counts_as_passed_or_as_a_defect() -> None:
     failed = collect(report("call", "failed", IDS, text="AssertionError: boom"))
-    assert [(r.status, r.message) for r in failed.records.values()] == [("failed", "AssertionError: boom")]
+    assert [(r.status, r.cause, r.message) for r in failed.records.values()] == [
+        ("error", "error: internal (no check result)", "AssertionError: boom")]
+    hollow = collect(report("call", "passed", IDS))
+    assert [(r.status, r.message) for r in hollow.records.values()] == [("not-run", HOLLOW)]
     skipped = collect(report("setup", "skipped", IDS, ("t.py", 3, "Skipped: needs a sandbox")))
     assert [(r.status, r.message) for r in skipped.records.values()] == [("skipped", "needs a sandbox")]
 

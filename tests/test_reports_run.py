@@ -54,7 +54,7 @@ def test_the_report_shows_a_failure_down_to_its_http_exchanges(faulty: Run) -> N
     facts = {tr.find("th").text: tr.find("td").text for tr in block.find("table", cls="dfqa-facts").find_all("tr")}
     assert facts["document"] == "specs/webcrm-crmoffice.rst:67"
     assert facts["mapping"] == "webcrm:Persons->crmoffice:Contacts" and facts["property"] == "PersonFirstName->givenName"
-    assert facts["check"].startswith("forward") and facts["outcome"].startswith("failed: ")
+    assert facts["check"].startswith("forward") and facts["outcome"].startswith("failed (defect): ")
     assert "--dataflow-seed" in facts["Hypothesis seed"] and "--engine-fault swap-properties" in facts["Hypothesis seed"]
     assert facts["propagation latency"].startswith("n/a on the fake target")
     rows = [[td.text for td in tr.find_all("td")] for tr in block.find("table", cls="dfqa-http").find_all("tr")
