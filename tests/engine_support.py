@@ -144,6 +144,9 @@ class CountingAdapter:
         self.calls["delete"] += 1
         self.inner.delete(entity, record_id)
 
+    def assigned(self, entity: str, path: str) -> bool:
+        return self.inner.assigned(entity, path)
+
     def find(self, entity: str, path: str, value: Any) -> list[str]:
         self.calls["find"] += 1
         return self.inner.find(entity, path, value)

@@ -1,7 +1,11 @@
-"""One source property documented to two target properties (fan-out): the checks give both rows one value.
+"""Rows joined through a shared property (fan-out and fan-in): the checks give them one value.
 
-Found on the corpus document chargebee-tidsbanken (``addr`` to ``Gateadresse``
-and ``Leveringsadresse``): the link check wrote one value and looked for another.
+Found on corpus documents: chargebee-tidsbanken maps ``addr`` to both
+``Gateadresse`` and ``Leveringsadresse`` (fan-out), and
+freshteam-businesscentral maps ``address.city`` and
+``communication_address.communication_city`` both to ``city`` (fan-in). With a
+different value in each row, the linked records can never agree, and every
+check of the mapping failed on the clean engine.
 """
 
 from __future__ import annotations
@@ -11,29 +15,41 @@ from pathlib import Path
 import pytest
 
 from engine_support import section
+from fixtures.checks.pairs import row_groups
 from fixtures.dataflow import PROFILES, Session
 from fixtures.targets import FakeTarget
 from generator.model import Document
 from generator.parse import DocumentParser
 
-TITLE = "Chargebee to Tidsbanken Dataflow"
-ROWS = [("addr", "Gateadresse", '"string"'), ("addr", "Leveringsadresse", '"string"'), ("city", "Poststed", '"string"')]
+FAN_OUT = ("Chargebee", "Address", "Tidsbanken", "Kunde",
+           [("addr", "Gateadresse", '"string"'), ("addr", "Leveringsadresse", '"string"'), ("city", "Poststed", '"string"')])
+FAN_IN = ("Freshteam", "Employee", "Business Central", "Employees",
+          [("address.city", "city", '"string"'), ("communication_address.communication_city", "city", '"string"'),
+           ("first_name", "givenName", '"string"')])
 
 
-@pytest.fixture
-def document(tmp_path: Path) -> Document:
-    path = tmp_path / "chargebee-tidsbanken.rst"
-    path.write_text(f"{'=' * len(TITLE)}\n{TITLE}\n{'=' * len(TITLE)}\n\n" + section("Chargebee", "Address", "Tidsbanken", "Kunde", rows=ROWS), encoding="utf-8")
+def parse(tmp_path: Path, source: str, source_entity: str, target: str, target_entity: str, rows: list) -> Document:
+    title = f"{source} to {target} Dataflow"
+    path = tmp_path / "doc.rst"
+    path.write_text(f"{'=' * len(title)}\n{title}\n{'=' * len(title)}\n\n" + section(source, source_entity, target, target_entity, rows=rows),
+                    encoding="utf-8")
     parsed = DocumentParser().parse_file(path).document
     assert parsed is not None and len(parsed.mappings[0].properties) == 3
     return parsed
 
 
-@pytest.mark.parametrize("kind", ["link", "forward", "reverse", "round-trip"])
-def test_rows_sharing_a_source_property_pass_on_the_clean_engine(document: Document, kind: str) -> None:
-    state = Session(lambda: FakeTarget([document]), [document], 3, "fan-out", PROFILES["fake"])
+@pytest.mark.parametrize("spec", [FAN_OUT, FAN_IN], ids=["fan-out", "fan-in"])
+@pytest.mark.parametrize("kind", ["link", "forward", "reverse", "round-trip", "conflict", "isolation"])
+def test_rows_sharing_a_property_pass_on_the_clean_engine(tmp_path: Path, spec: tuple, kind: str) -> None:
+    document = parse(tmp_path, *spec)
+    state = Session(lambda: FakeTarget([document]), [document], 3, "fan", PROFILES["fake"])
     mapping = document.mappings[0]
     rows = [None] if kind == "link" else list(mapping.properties)
     for row in rows:
-        result = state.check(kind, mapping, row, f"fan-out::{kind}")
+        result = state.check(kind, mapping, row, f"fan::{kind}")
         assert result.outcome.status == "passed", (row, result.outcome.message)
+
+
+def test_rows_are_grouped_through_shared_sources_and_targets(tmp_path: Path) -> None:
+    assert row_groups(parse(tmp_path, *FAN_OUT).mappings[0]) == [0, 0, 2]
+    assert row_groups(parse(tmp_path, *FAN_IN).mappings[0]) == [0, 0, 2]
