@@ -53,3 +53,20 @@ def test_rows_sharing_a_property_pass_on_the_clean_engine(tmp_path: Path, spec: 
 def test_rows_are_grouped_through_shared_sources_and_targets(tmp_path: Path) -> None:
     assert row_groups(parse(tmp_path, *FAN_OUT).mappings[0]) == [0, 0, 2]
     assert row_groups(parse(tmp_path, *FAN_IN).mappings[0]) == [0, 0, 2]
+
+
+@pytest.mark.parametrize("variant", ["merge-or-create", "link-only"])
+def test_a_merge_key_that_is_also_a_row_holds_the_keys_value(tmp_path: Path, variant: str) -> None:
+    """Found on tidsbanken-unieconomy: the check waited for the row's own value where the merge key's had been written."""
+    title = "Tidsbanken to Uni Economy Dataflow"
+    path = tmp_path / "doc.rst"
+    rows = [("Organisasjonsnummer", "OrgNumber", '"string"'), ("Navn", "Name", '"string"')]
+    text = section("Tidsbanken", "Kunde", "Uni Economy", "Customers", variant=variant, rows=rows, keys=[("Organisasjonsnummer", "OrgNumber")])
+    path.write_text(f"{'=' * len(title)}\n{title}\n{'=' * len(title)}\n\n" + text, encoding="utf-8")
+    document = DocumentParser().parse_file(path).document
+    assert document is not None and document.mappings[0].variant == variant
+    state = Session(lambda: FakeTarget([document]), [document], 3, "keyed", PROFILES["fake"])
+    mapping = document.mappings[0]
+    for kind, row in [("link", None), ("forward", mapping.properties[1]), ("reverse", mapping.properties[1])]:
+        result = state.check(kind, mapping, row, f"keyed::{kind}")
+        assert result.outcome.status == "passed", (kind, result.outcome.message)

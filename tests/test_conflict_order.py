@@ -1,0 +1,35 @@
+"""Conflicting edits are ordered by the systems' own stamps, whatever their resolution.
+
+Salesforce stamps edits to the millisecond. A conflict check that wrote the
+source and then, microseconds later, a Salesforce target could give the later
+edit the earlier stamp, so the clean engine rightly kept the source's value and
+the check reported a defect (46 of 48 conflict checks of the corpus document
+businesscentral-salesforce). The check now writes the later edit until the
+target's stamp is later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine_support import section
+from fixtures.dataflow import PROFILES, Session
+from fixtures.targets import FakeTarget
+from generator.parse import DocumentParser
+
+ROWS = [("displayName", "Name", '"string"'), ("email", "Email", '"string"'), ("phoneNumber", "Phone", '"string"')]
+
+
+def test_conflicts_with_a_millisecond_target_pass_on_the_clean_engine(tmp_path: Path) -> None:
+    title = "Business Central to Salesforce Dataflow"
+    path = tmp_path / "businesscentral-salesforce.rst"
+    path.write_text(f"{'=' * len(title)}\n{title}\n{'=' * len(title)}\n\n"
+                    + section("Business Central", "Customers", "Salesforce", "Account", rows=ROWS), encoding="utf-8")
+    document = DocumentParser().parse_file(path).document
+    assert document is not None
+    state = Session(lambda: FakeTarget([document]), [document], 11, "conflict-order", PROFILES["fake"])
+    mapping = document.mappings[0]
+    for row in mapping.properties:
+        result = state.check("conflict", mapping, row, "order::conflict")
+        assert result.outcome.status == "passed", (row.label, result.outcome.message)
+        assert result.examples > 1
