@@ -35,6 +35,7 @@ def document(tmp_path: Path) -> Document:
 
 @pytest.mark.parametrize(("dialect_system", "entity", "path", "expected"), [
     ("salesforce", "Account", "Id", True),
+    ("salesforce", "Account", "ID", True),
     ("salesforce", "Account", "SystemModstamp", True),
     ("salesforce", "Account", "Name", False),
     ("hubspot", "Companies", "id", True),
