@@ -1,3 +1,6 @@
-"""Registers the dataflow-qa pytest plugins for the generated suite and the project's tests."""
+"""Root conftest: nothing to register.
 
-pytest_plugins = ["fixtures.plugin", "fixtures.report_plugin", "fixtures.select_plugin"]
+The dataflow-qa pytest plugin loads through its ``pytest11`` entry point
+(``dataflow_qa.pytest_plugin``), here as in any repository that installs the
+package; this file only marks the repository root for pytest.
+"""

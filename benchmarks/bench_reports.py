@@ -25,10 +25,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from reports_support import synthetic_records  # noqa: E402
 
-from fixtures.reports.checklist import build_checklist  # noqa: E402
-from fixtures.reports.render import RunInfo, write_checklist  # noqa: E402
-from generator.lint import lint  # noqa: E402
-from generator.parse import DocumentParser, find_documents  # noqa: E402
+from dataflow_qa.reports.checklist import build_checklist  # noqa: E402
+from dataflow_qa.reports.render import RunInfo, write_checklist  # noqa: E402
+from dataflow_qa.generator.lint import lint  # noqa: E402
+from dataflow_qa.generator.parse import DocumentParser, find_documents  # noqa: E402
 
 STATUSES = ("passed",) * 8 + ("failed", "skipped", "gap")
 
@@ -105,7 +105,7 @@ def corpus_tree(out: Path, every: int) -> Path:
     for path in sorted((ROOT / "tests" / "data" / "corpus").glob("*.rst"))[::every]:
         shutil.copy(path, tree / "specs")
     shutil.copy(ROOT / "conftest.py", tree)
-    subprocess.run([sys.executable, "-m", "generator.cli", "generate"], cwd=tree, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "dataflow_qa.generator.cli", "generate"], cwd=tree, check=True, capture_output=True)
     return tree
 
 

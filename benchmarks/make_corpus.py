@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from generator.parse import DocumentParser, canonical_id  # noqa: E402
+from dataflow_qa.generator.parse import DocumentParser, canonical_id  # noqa: E402
 
 SAMPLES = ("tests/data/corpus", "specs")
 SYSTEM_TAGS = ("North", "South", "East", "West", "Cloud", "Pro", "Plus", "One", "Max", "Lite", "Hub", "Edge")

@@ -104,7 +104,7 @@ def environment(cache: Path | None = None) -> dict[str, str]:
 
 def generate(corpus: Path, out: Path, cache: Path, *extra: str) -> Sample:
     """``dataflow-qa generate`` as a user runs it."""
-    return measure([PYTHON, "-m", "generator.cli", "generate", str(corpus), "--out", str(out), *extra], environment(cache))
+    return measure([PYTHON, "-m", "dataflow_qa.generator.cli", "generate", str(corpus), "--out", str(out), *extra], environment(cache))
 
 
 def fresh(folder: Path) -> Path:
@@ -134,7 +134,7 @@ def generation_rows(corpus: Path, work: Path, repeat: int) -> list[Row]:
             tasks.touch_document(document, number)
             edits.append(generate(corpus, out, cache))
         rows.append(_ratio_row(f"generate, 1 document edited ({label})", Figure.of(edits), cold, "cold generate", 0.03))
-    checks = [measure([PYTHON, "-m", "generator.cli", "check", str(corpus), "--out", str(out)], environment(cache)) for _ in range(max(repeat, 3))]
+    checks = [measure([PYTHON, "-m", "dataflow_qa.generator.cli", "check", str(corpus), "--out", str(out)], environment(cache)) for _ in range(max(repeat, 3))]
     check = Figure.of(checks)
     rows.append(Row("check, nothing changed (hashes only)", check, "", f"{check.wall:.2f} s", "<= 1 s", check.wall <= 1.0))
     return rows
@@ -150,7 +150,7 @@ def _ratio_row(what: str, figure: Figure, base: Figure, base_name: str, limit: f
 def collection_rows(work: Path, repeat: int) -> list[Row]:
     """``pytest --collect-only`` of a generated suite: first (compiling), with bytecode files, and only what one edit changed."""
     out = work / "out"
-    command = [PYTHON, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "-p", "fixtures.plugin", "-p", "fixtures.select_plugin",
+    command = [PYTHON, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "-p", "no:dataflow_qa.pytest_plugin.reports",
                "-p", "no:cacheprovider", "--collect-only", "-q", str(out)]
     subprocess.run(["find", str(out), "-name", "__pycache__", "-prune", "-exec", "rm", "-rf", "{}", "+"], check=False)
     first = measure(command, environment())

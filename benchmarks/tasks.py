@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from generator.batch import build, default_jobs
-from generator.cache import Cache
-from generator.chains import find_chains
-from generator.model import DataType, Mapping, PropertyMap
+from dataflow_qa.generator.batch import build, default_jobs
+from dataflow_qa.generator.cache import Cache
+from dataflow_qa.generator.chains import find_chains
+from dataflow_qa.generator.model import DataType, Mapping, PropertyMap
 
 BENCH_MAPPING = "webcrm:Persons->crmoffice:Contacts"
 BENCH_ROW = "PersonFirstName"
@@ -86,7 +86,7 @@ def _value(kind: DataType | None, number: int) -> Any:
 
 def _records(mapping: Mapping, side: str, count: int) -> Any:
     """``count`` records of one side of a mapping, each with every unconditional property set."""
-    from fixtures import paths
+    from dataflow_qa.values import paths
 
     rows: list[PropertyMap] = [r for r in mapping.properties if getattr(r, f"{side}_condition") is None]
     return (paths.build({getattr(r, side): _value(r.type, n) for r in rows}) for n in range(count))
@@ -98,9 +98,9 @@ def records(count: int, checks: int) -> dict[str, float]:
     One check runs first, so the engine's cursors stand past the stored
     records, as in a long-running system whose old records are long synced.
     """
-    from fixtures.dataflow import PROFILES, Session
-    from fixtures.targets import FakeTarget
-    from generator.parse import find_documents, parse_paths
+    from dataflow_qa.pytest_plugin.dataflow import PROFILES, Session
+    from dataflow_qa.targets.fake import FakeTarget
+    from dataflow_qa.generator.parse import find_documents, parse_paths
 
     documents = [r.document for r in parse_paths(find_documents(["specs"])) if r.document is not None]
     mapping = next(m for d in documents for m in d.mappings if m.key == BENCH_MAPPING)

@@ -21,16 +21,16 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fixtures.checks import PollWaiter  # noqa: E402
-from fixtures.config import build_adapters  # noqa: E402
-from fixtures.dataflow import PROFILES, Session  # noqa: E402
-from fixtures.engine import Engine  # noqa: E402
-from fixtures.fakes import IN_PROCESS_URL, FakeSystems  # noqa: E402
-from fixtures.values import beside, settings  # noqa: E402
-from generator.chains import find_chains  # noqa: E402
-from generator.kinds import kinds_for  # noqa: E402
-from generator.model import Document  # noqa: E402
-from generator.parse import find_documents, parse_paths  # noqa: E402
+from dataflow_qa.checks import PollWaiter  # noqa: E402
+from dataflow_qa.systems.config import build_adapters  # noqa: E402
+from dataflow_qa.pytest_plugin.dataflow import PROFILES, Session  # noqa: E402
+from dataflow_qa.engine import Engine  # noqa: E402
+from dataflow_qa.fakes import IN_PROCESS_URL, FakeSystems  # noqa: E402
+from dataflow_qa.values.table import beside, settings  # noqa: E402
+from dataflow_qa.generator.chains import find_chains  # noqa: E402
+from dataflow_qa.generator.kinds import kinds_for  # noqa: E402
+from dataflow_qa.generator.model import Document  # noqa: E402
+from dataflow_qa.generator.parse import find_documents, parse_paths  # noqa: E402
 
 
 class Slow(httpx.BaseTransport):

@@ -3,7 +3,7 @@
 # sources-sha256: 4c2fe50b1e66843db14b7ae52b0b8e26ae8f382887dd5b1238af29553e6d6330
 """Chain checks: a value entered at one end of two linked documents reaches the other end, and back."""
 
-from fixtures.spec import Chain, End, Location, checks
+from dataflow_qa.spec import Chain, End, Location, checks
 
 CHAINS = (
     Chain(

@@ -3,7 +3,7 @@
 # source-sha256: ed87e163dac44c924ac4af84ea88c8e9588ca62888750c42672a683babf836dc
 """QA checks for 'Custom CRM to CRMOffice Dataflow', generated from specs/customcrm-crmoffice.rst."""
 
-from fixtures.spec import Condition, Location, Mapping, MergeKey, PropertyMap, System, checks
+from dataflow_qa.spec import Condition, Location, Mapping, MergeKey, PropertyMap, System, checks
 
 DOCUMENT = 'specs/customcrm-crmoffice.rst'
 TITLE = 'Custom CRM to CRMOffice Dataflow'

@@ -3,7 +3,7 @@
 # source-sha256: ad6cfc239136c48c31420b21e81d8c69b31545138d75785d19f25f8849e63821
 """QA checks for 'Powerofficego to Crmoffice Dataflow', generated from specs/powerofficego-crmoffice.rst."""
 
-from fixtures.spec import Condition, Location, Mapping, MergeKey, PropertyMap, System, checks
+from dataflow_qa.spec import Condition, Location, Mapping, MergeKey, PropertyMap, System, checks
 
 DOCUMENT = 'specs/powerofficego-crmoffice.rst'
 TITLE = 'Powerofficego to Crmoffice Dataflow'

@@ -3,7 +3,7 @@
 # source-sha256: 87a02251cd01f82198e61d9e3b99a59b6081b1b850e74317032ef90f7fdd7b62
 """QA checks for 'Salesforce to Crmoffice Dataflow', generated from specs/salesforce-crmoffice.rst."""
 
-from fixtures.spec import Condition, Location, Mapping, MergeKey, PropertyMap, System, checks
+from dataflow_qa.spec import Condition, Location, Mapping, MergeKey, PropertyMap, System, checks
 
 DOCUMENT = 'specs/salesforce-crmoffice.rst'
 TITLE = 'Salesforce to Crmoffice Dataflow'

@@ -3,7 +3,7 @@
 # source-sha256: 8d17fc2e2afc7753ef1ad33759ac444a57df58db0cf1b5596aaed1667378bb30
 """QA checks for 'WebCRM to CRMOffice Dataflow', generated from specs/webcrm-crmoffice.rst."""
 
-from fixtures.spec import Condition, Location, Mapping, MergeKey, PropertyMap, System, checks
+from dataflow_qa.spec import Condition, Location, Mapping, MergeKey, PropertyMap, System, checks
 
 DOCUMENT = 'specs/webcrm-crmoffice.rst'
 TITLE = 'WebCRM to CRMOffice Dataflow'

@@ -1,7 +1,7 @@
 """Many documents at once: hash first, reuse cached work, parse and render the rest in parallel.
 
 ``build`` reads every file once and hashes it; documents whose hash, path and
-generator fingerprint are in the :class:`~generator.cache.Cache` come back
+generator fingerprint are in the :class:`~dataflow_qa.generator.cache.Cache` come back
 without docutils; the others are parsed and rendered in a pool of forked
 processes (one per core), largest first, each with one reused parser whose
 list state machines are reused too (:func:`reused_list_parsers`).
@@ -29,11 +29,11 @@ import docutils
 import jinja2
 from docutils.parsers.rst import states
 
-from generator.cache import Cache, Entry, dumps, generator_fingerprint, loads, sha256_file
-from generator.model import ParseResult
-from generator.output import MANIFEST, MANIFEST_FORMAT, Rendered, body_sha256, is_generated, render_document
-from generator.parse import MAX_BYTES, DocumentParser, find_documents
-from generator.render import make_environment, module_names
+from dataflow_qa.generator.cache import Cache, Entry, dumps, generator_fingerprint, loads, sha256_file
+from dataflow_qa.generator.model import ParseResult
+from dataflow_qa.generator.output import MANIFEST, MANIFEST_FORMAT, Rendered, body_sha256, is_generated, render_document
+from dataflow_qa.generator.parse import MAX_BYTES, DocumentParser, find_documents
+from dataflow_qa.generator.render import make_environment, module_names
 
 POOL_MINIMUM = 6
 """Fewer documents than this are parsed in this process: forking would cost more than it saves."""

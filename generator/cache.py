@@ -30,8 +30,8 @@ from typing import Any
 import docutils
 import jinja2
 
-from generator.model import Condition, Diagnostic, Document, Location, Mapping, MergeKey, ParseResult, PropertyMap, System
-from generator.output import Rendered
+from dataflow_qa.generator.model import Condition, Diagnostic, Document, Location, Mapping, MergeKey, ParseResult, PropertyMap, System
+from dataflow_qa.generator.output import Rendered
 
 DEFAULT_FOLDER = ".dataflow-qa-cache"
 ENV_FOLDER = "DATAFLOW_QA_CACHE"

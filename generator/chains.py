@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.model import DataType, Document, Location, Mapping, PropertyMap
+from dataflow_qa.generator.model import DataType, Document, Location, Mapping, PropertyMap
 
 
 @dataclass(frozen=True, slots=True, order=True)

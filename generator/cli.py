@@ -1,8 +1,9 @@
 """``dataflow-qa``: lint, inspect, generate and check; run-time commands are delegated.
 
 Every command reads documents with the same parser and prints problems as
-``path:line: level: code: message``. Exit status: 0 fine, 1 problems found,
-2 bad usage.
+``path:line: level: code: message``. Folders come from ``[tool.dataflow-qa]``
+(:mod:`dataflow_qa.generator.project`); flags override it. Exit status: 0
+fine, 1 problems found, 2 bad usage (nothing was written).
 """
 
 from __future__ import annotations
@@ -11,32 +12,37 @@ import argparse
 import importlib
 import json
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator import jsonform
-from generator.batch import BatchError, build, display_paths, up_to_date
-from generator.batch import usable as batch_usable
-from generator.cache import DEFAULT_FOLDER as DEFAULT_CACHE
-from generator.cache import ENV_FOLDER as ENV_CACHE
-from generator.cache import Cache, generator_fingerprint
-from generator.drift import semantic_diff
-from generator.lint import exit_status, lint
-from generator.model import Diagnostic, ParseResult
-from generator.output import MANIFEST, Rendered, changed_files, plan, read_manifest, stale_files, write
-from generator.parse import DocumentParser, find_documents
-
-DEFAULT_SPECS = "specs"
-DEFAULT_OUT = "generated_tests"
+from dataflow_qa import __version__
+from dataflow_qa.generator import jsonform
+from dataflow_qa.generator.batch import BatchError, build, display_paths, up_to_date
+from dataflow_qa.generator.batch import usable as batch_usable
+from dataflow_qa.generator.cache import DEFAULT_FOLDER as DEFAULT_CACHE
+from dataflow_qa.generator.cache import ENV_FOLDER as ENV_CACHE
+from dataflow_qa.generator.cache import Cache, generator_fingerprint
+from dataflow_qa.generator.drift import semantic_diff
+from dataflow_qa.generator.lint import exit_status, lint
+from dataflow_qa.generator.model import Diagnostic, ParseResult
+from dataflow_qa.generator.output import MANIFEST, Rendered, changed_files, plan, read_manifest, stale_files, write
+from dataflow_qa.generator.parse import DocumentParser, find_documents
+from dataflow_qa.generator.project import Project, ProjectError, load_project
 
 DELEGATED: dict[str, tuple[str, str]] = {
-    "fakes": ("fixtures.fakes.cli", "serve the built-in fake systems over loopback HTTP ('fakes serve --help')"),
-    "engine": ("fixtures.engine.cli", "run the reference sync engine against configured systems ('engine run --help')"),
-    "reap": ("fixtures.reap", "delete records a sandbox run left behind"),
-    "mutate": ("fixtures.mutate", "run the suite once per named sync fault and show which checks catch it"),
+    "init": ("dataflow_qa.generator.init", "set up a documentation repository: configuration, .gitignore, a CI workflow"),
+    "fakes": ("dataflow_qa.fakes.cli", "serve the built-in fake systems over loopback HTTP ('fakes serve --help')"),
+    "engine": ("dataflow_qa.engine.cli", "run the reference sync engine against configured systems ('engine run --help')"),
+    "reap": ("dataflow_qa.targets.reap", "delete records a sandbox run left behind"),
+    "mutate": ("dataflow_qa.engine.mutate", "run the suite once per named sync fault and show which checks catch it"),
 }
-"""Run-time command groups implemented in ``fixtures/``: name -> (module, help)."""
+"""Commands with their own argument parsers: name -> (module with ``main(argv)``, help)."""
+
+
+class UsageProblem(Exception):
+    """Bad input found before anything was written: printed as ``error: ...``, exit 2."""
 
 
 def display_path(path: Path) -> str:
@@ -64,8 +70,27 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic], levels: set[str] | None
     print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes", file=sys.stderr)
 
 
+def documents_argument(paths: Sequence[str], project: Project) -> list[str]:
+    """The documents to read: the arguments, else the configured folder; refuse what holds none.
+
+    A missing path, or a set of paths holding no ``*.rst`` document, is a
+    :class:`UsageProblem`: generating from it would remove every module.
+    """
+    chosen = list(paths) or [display_path(project.specs)]
+    missing = [p for p in chosen if not Path(p).exists()]
+    if missing:
+        if paths:
+            raise UsageProblem(f"{', '.join(missing)}: no such file or folder; check the path (nothing was written)")
+        raise UsageProblem(f"{missing[0]}: no such folder (the documents folder, from {project.describe('specs')}); "
+                           "name the documents folder as an argument or set specs in [tool.dataflow-qa] (nothing was written)")
+    if not find_documents(chosen):
+        raise UsageProblem(f"no dataflow documents (*.rst) in {', '.join(chosen)}; put the documents there or name their folder "
+                           "(nothing was written)")
+    return chosen
+
+
 def cmd_lint(args: argparse.Namespace) -> int:
-    results, diagnostics = read(args.paths or [DEFAULT_SPECS])
+    results, diagnostics = read(args.paths or documents_argument([], args.project))
     print_diagnostics(diagnostics)
     return exit_status(diagnostics, strict=args.strict)
 
@@ -92,7 +117,7 @@ def _generation_inputs(args: argparse.Namespace) -> tuple[list[ParseResult], dic
     rendered on every core.
     """
     cache = None if args.no_cache else Cache()
-    batch = build(args.specs or [DEFAULT_SPECS], cache=cache, jobs=args.jobs)
+    batch = build(args.documents, cache=cache, jobs=args.jobs)
     diagnostics = lint(batch.results)
     diagnostics += [Diagnostic(p, 1, "error", "no-such-file", "file not found; check the path") for p in batch.missing]
     usable = [r if batch_usable(r) else ParseResult(r.path, None, r.diagnostics) for r in batch.results]
@@ -119,7 +144,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not args.no_cache:
-        verdict = up_to_date(args.specs or [DEFAULT_SPECS], out)
+        verdict = up_to_date(args.documents, out)
         if verdict.up_to_date:
             print(f"{args.out} is up to date with {verdict.documents} documents (by their hashes)")
             return 0
@@ -137,7 +162,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not changed and not stale:
         print(f"{args.out} is up to date with {target.documents} documents")
         return exit_status(diagnostics)
-    print(f"{args.out} is stale; run: dataflow-qa generate", file=sys.stderr)
+    print(f"{args.out} is stale; run: {generate_command(args)}", file=sys.stderr)
     for line in semantic_diff(read_manifest(out), target.manifest):
         print(f"  {line}", file=sys.stderr)
     for name in changed:
@@ -147,18 +172,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1
 
 
+def generate_command(args: argparse.Namespace) -> str:
+    """The ``generate`` command that brings this ``check``'s output up to date: the same documents and folder."""
+    words = ["dataflow-qa", "generate", *args.specs]
+    if args.out_given:
+        words += ["--out", args.out]
+    return shlex.join(words)
+
+
 def _same_but_fingerprint(old: dict, new: dict) -> bool:
-    """Equal manifests but for the generator fingerprint (another docutils or generator build, same output)."""
-    return {k: v for k, v in old.items() if k != "fingerprint"} == {k: v for k, v in new.items() if k != "fingerprint"}
+    """Equal manifests but for the generator build (fingerprint, version: another build, same output)."""
+    build = ("fingerprint", "version", "content_sha256")
+    return {k: v for k, v in old.items() if k not in build} == {k: v for k, v in new.items() if k not in build}
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
-    parser = argparse.ArgumentParser(prog="dataflow-qa", description="QA suites from Sesam Talk dataflow documents.")
+    parser = argparse.ArgumentParser(prog="dataflow-qa", description="QA suites from Sesam Talk dataflow documents. "
+                                     "Folders come from [tool.dataflow-qa] in pyproject.toml; flags override it.")
+    parser.add_argument("--version", action="version", version=f"dataflow-qa {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     lint_p = sub.add_parser("lint", help="report problems in documents")
-    lint_p.add_argument("paths", nargs="*", help=f"files or folders (default: {DEFAULT_SPECS}/)")
+    lint_p.add_argument("paths", nargs="*", help="files or folders (default: the configured documents folder)")
     lint_p.add_argument("--strict", action="store_true", help="fail on warnings too")
     lint_p.set_defaults(run=cmd_lint)
 
@@ -169,8 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, run, text in (("generate", cmd_generate, "write the pytest suite"), ("check", cmd_check, "fail if the suite is stale")):
         p = sub.add_parser(name, help=text)
-        p.add_argument("specs", nargs="*", help=f"files or folders (default: {DEFAULT_SPECS}/)")
-        p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
+        p.add_argument("specs", nargs="*", help="files or folders (default: the configured documents folder, specs/)")
+        p.add_argument("--out", default=None, help="output folder (default: the configured one, generated_tests/)")
         p.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N", help="processes that parse changed documents (default: one per core)")
         p.add_argument("--no-cache", action="store_true", help=f"parse every document again (and, for check, skip the hash-only fast path); the cache is {DEFAULT_CACHE}/ or ${ENV_CACHE}")
         p.set_defaults(run=run)
@@ -194,7 +230,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv and argv[0] in DELEGATED:
             return int(importlib.import_module(DELEGATED[argv[0]][0]).main(argv[1:]))
         args = build_parser().parse_args(argv)
+        args.project = load_project()
+        if args.command in ("generate", "check"):
+            args.out_given = args.out is not None
+            args.out = args.out or display_path(args.project.out)
+            args.documents = documents_argument(args.specs, args.project)
         return int(args.run(args))
+    except (ProjectError, UsageProblem) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.model import Condition, Diagnostic, Document, Mapping, MergeKey, PropertyMap
+from dataflow_qa.generator.model import Condition, Diagnostic, Document, Mapping, MergeKey, PropertyMap
 
 
 def condition(value: Condition | None) -> dict[str, str] | None:

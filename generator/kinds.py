@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.model import Mapping, PropertyMap
+from dataflow_qa.generator.model import Mapping, PropertyMap
 
 Scope = Literal["mapping", "row"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from generator.model import Diagnostic, Document, Level, Mapping, ParseResult
+from dataflow_qa.generator.model import Diagnostic, Document, Level, Mapping, ParseResult
 
 LEVEL_ORDER: dict[Level, int] = {"error": 0, "warning": 1, "info": 2}
 

@@ -23,10 +23,11 @@ from typing import Any, Protocol
 
 import jinja2
 
-from generator import jsonform
-from generator.chains import Chain, find_chains
-from generator.model import Document, ParseResult
-from generator.render import (CHAINS_MODULE, HEADER_MARK, chains_sources_sha256, make_environment, module_names, render_module,
+from dataflow_qa import __version__
+from dataflow_qa.generator import jsonform
+from dataflow_qa.generator.chains import Chain, find_chains
+from dataflow_qa.generator.model import Document, ParseResult
+from dataflow_qa.generator.render import (CHAINS_MODULE, HEADER_MARK, chains_sources_sha256, make_environment, module_names, render_module,
                               render_unstamped_chains, stamp_chains)
 
 MANIFEST = "manifest.json"
@@ -103,12 +104,17 @@ class TextStore(Protocol):
     def put_text(self, key: str, text: str) -> None: ...
 
 
+def documents_sha256(hashes: list[tuple[str, str]]) -> str:
+    """One sha256 over every document's path and hash (the manifest and every report name it)."""
+    return hashlib.sha256("".join(f"{path} {digest}\n" for path, digest in sorted(hashes)).encode()).hexdigest()
+
+
 def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered] | None = None, fingerprint: str = "",
          store: TextStore | None = None) -> Plan:
     """Render every parsed document (reusing ``rendered`` by path); carry over what failed to parse.
 
     ``fingerprint`` names the generator build in the manifest (see
-    :func:`generator.cache.generator_fingerprint`); ``store`` keeps the chain
+    :func:`dataflow_qa.generator.cache.generator_fingerprint`); ``store`` keeps the chain
     module, which is large, between runs.
     """
     documents = [r.document for r in results if r.document is not None]
@@ -118,6 +124,7 @@ def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered]
     names = module_names(documents)
     result = Plan(out)
     entries: list[tuple[str, str]] = []
+    hashes = [(d.path, d.sha256) for d in documents]
     for document in sorted(documents, key=lambda d: d.path):
         done = (rendered or {}).get(document.path)
         if done is None or done.module != names[document.path]:
@@ -133,12 +140,15 @@ def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered]
         if old is not None and isinstance(old.get("module"), str):
             result.keep.add(old["module"])
             entries.append((path, entry_text(old)))
+            hashes.append((path, str(old.get("sha256"))))
     entries.sort(key=lambda e: e[0])
     result.documents = len(entries)
     head = {
         "format": MANIFEST_FORMAT,
         "generator": "dataflow-qa",
+        "version": __version__,
         "fingerprint": fingerprint,
+        "documents_sha256": documents_sha256(hashes),
         "chains_module": chains_file,
         "chains_sha256": sha256_text(result.files[chains_file]) if chains_file else None,
     }

@@ -4,7 +4,7 @@ The parser walks docutils' doctree: the document title gives the two systems,
 each section whose title reads ``<Source> <Entity> to <Target> <Entity>`` is a
 mapping, its sentences give the variant and its ``list-table`` headers tell a
 merge-key table (2 columns) from a property table (3 columns, "Data Type").
-Problems become :class:`~generator.model.Diagnostic` values; nothing here
+Problems become :class:`~dataflow_qa.generator.model.Diagnostic` values; nothing here
 raises for bad input. No docutils type leaves this module.
 """
 
@@ -25,7 +25,7 @@ from docutils.parsers.rst.directives.tables import ListTable
 from docutils.parsers.rst.states import Inliner
 from docutils.utils import escape2null, new_document
 
-from generator.model import (
+from dataflow_qa.generator.model import (
     DATA_TYPES,
     Condition,
     DataType,

@@ -9,12 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fixtures.adapters.base import Record, Values
-from fixtures.adapters.memory import LogicalClock, MemoryAdapter
-from fixtures.engine import Engine, Policy
-from fixtures.paths import Field
-from generator.model import Condition, Document
-from generator.parse import DocumentParser, find_documents, parse_paths
+from dataflow_qa.systems.adapters.base import Record, Values
+from dataflow_qa.systems.adapters.memory import LogicalClock, MemoryAdapter
+from dataflow_qa.engine import Engine, Policy
+from dataflow_qa.values.paths import Field
+from dataflow_qa.generator.model import Condition, Document
+from dataflow_qa.generator.parse import DocumentParser, find_documents, parse_paths
 
 Row = tuple[str, str, str]
 """A property row as written in a document: source cell, target cell, type cell."""

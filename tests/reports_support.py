@@ -99,9 +99,9 @@ def run_suite(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 def synthetic_records(documents: list[Any], statuses: tuple[str, ...] = ("passed",), latency: float | None = None) -> list[Any]:
     """One record per check the generated suite holds for ``documents``, statuses taken in turn."""
-    from fixtures.reports.results import CheckRecord
-    from generator.chains import find_chains
-    from generator.kinds import kinds_for
+    from dataflow_qa.reports.results import CheckRecord
+    from dataflow_qa.generator.chains import find_chains
+    from dataflow_qa.generator.kinds import kinds_for
 
     records = []
 

@@ -11,13 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from fixtures.adapters.base import Adapter, AdapterError
-from fixtures.adapters.salesforce import make_id
-from fixtures.config import build_adapters, parse_config
-from fixtures.fakes import FakeServer, FakeSystems
-from fixtures.fakes.hub import no_wait
-from generator.model import Document
-from generator.parse import find_documents, parse_paths
+from dataflow_qa.systems.adapters.base import Adapter, AdapterError
+from dataflow_qa.systems.adapters.salesforce import make_id
+from dataflow_qa.systems.config import build_adapters, parse_config
+from dataflow_qa.fakes import FakeServer, FakeSystems
+from dataflow_qa.fakes.hub import no_wait
+from dataflow_qa.generator.model import Document
+from dataflow_qa.generator.parse import find_documents, parse_paths
 
 PAGE = 3  # small pages, so listing and finding page through results
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from engine_support import section
-from fixtures.adapters.base import assigned_end, writable
-from fixtures.dataflow import PROFILES, Session
-from fixtures.targets import FakeTarget
-from generator.model import Document
-from generator.parse import DocumentParser
+from dataflow_qa.systems.adapters.base import assigned_end, writable
+from dataflow_qa.pytest_plugin.dataflow import PROFILES, Session
+from dataflow_qa.targets.fake import FakeTarget
+from dataflow_qa.generator.model import Document
+from dataflow_qa.generator.parse import DocumentParser
 
 ROWS = [("name", "Name", '"string"'), ("external_id", "Id", '"string"'), ("phone", "Phone", '"string"')]
 

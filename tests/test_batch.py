@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache as cache_module
-from generator.batch import build, up_to_date
-from generator.cli import main
-from generator.output import MANIFEST, body_sha256
+from dataflow_qa.generator import cache as cache_module
+from dataflow_qa.generator.batch import build, up_to_date
+from dataflow_qa.generator.cli import main
+from dataflow_qa.generator.output import MANIFEST, body_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_SAMPLE = sorted((ROOT / "tests" / "data" / "corpus").glob("*.rst"))[:7]
@@ -118,8 +118,8 @@ def test_check_falls_back_to_regenerating_and_names_the_row(project: Path, capsy
 def test_another_generator_build_with_the_same_output_still_passes_check(project: Path, capsys: pytest.CaptureFixture[str],
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["generate"]) == 0
-    monkeypatch.setattr("generator.cli.generator_fingerprint", lambda: "0" * 64)
-    monkeypatch.setattr("generator.batch.generator_fingerprint", lambda: "0" * 64)
+    monkeypatch.setattr("dataflow_qa.generator.cli.generator_fingerprint", lambda: "0" * 64)
+    monkeypatch.setattr("dataflow_qa.generator.batch.generator_fingerprint", lambda: "0" * 64)
     capsys.readouterr()
     assert main(["check"]) == 0
     assert "another generator build" in capsys.readouterr().out

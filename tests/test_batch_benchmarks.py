@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from benchmarks.make_corpus import ENTITY_TAGS, build, load_samples, sample_files
-from generator import jsonform
-from generator.parse import DocumentParser
+from dataflow_qa.generator import jsonform
+from dataflow_qa.generator.parse import DocumentParser
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = ("bare docutils parse", "cold generate", "1 document edited (in no chain)", "check, nothing changed",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import batch, cache
-from generator.batch import build
-from generator.cache import Cache, Entry, dumps, loads
-from generator.parse import DocumentParser
+from dataflow_qa.generator import batch, cache
+from dataflow_qa.generator.batch import build
+from dataflow_qa.generator.cache import Cache, Entry, dumps, loads
+from dataflow_qa.generator.parse import DocumentParser
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,8 +120,8 @@ def test_cache_folder_can_be_chosen_by_environment(project: Path, monkeypatch: p
 
 
 def test_an_edit_off_the_chains_restamps_the_cached_chain_module(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import output
-    from generator.cli import main
+    from dataflow_qa.generator import output
+    from dataflow_qa.generator.cli import main
 
     assert main(["generate", "specs", "--out", "cached"]) == 0
     spec = project / "specs" / "webcrm-crmoffice.rst"

@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 from reports_support import ROOT, synthetic_records
 
-from fixtures.reports.checklist import build_checklist
-from fixtures.reports.render import RunInfo, write_checklist
-from generator.lint import lint
-from generator.parse import DocumentParser, find_documents
+from dataflow_qa.reports.checklist import build_checklist
+from dataflow_qa.reports.render import RunInfo, write_checklist
+from dataflow_qa.generator.lint import lint
+from dataflow_qa.generator.parse import DocumentParser, find_documents
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from dataflow_qa.generator.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

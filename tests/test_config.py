@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.adapters.base import AdapterError
-from fixtures.adapters.powerofficego import PowerOfficeAdapter
-from fixtures.adapters.salesforce import SalesforceAdapter
-from fixtures.auth import ClientCredentials, RefreshToken, StaticAuth, WebCrmLogin
-from fixtures.config import ConfigError, build_adapter, dump_config, load_config, make_auth, parse_config
-from fixtures.fakes import FakeSystems
-from generator.parse import find_documents, parse_paths
+from dataflow_qa.systems.adapters.base import AdapterError
+from dataflow_qa.systems.adapters.powerofficego import PowerOfficeAdapter
+from dataflow_qa.systems.adapters.salesforce import SalesforceAdapter
+from dataflow_qa.systems.auth import ClientCredentials, RefreshToken, StaticAuth, WebCrmLogin
+from dataflow_qa.systems.config import ConfigError, build_adapter, dump_config, load_config, make_auth, parse_config
+from dataflow_qa.fakes import FakeSystems
+from dataflow_qa.generator.parse import find_documents, parse_paths
 
 GOOD = """
 [sandbox]

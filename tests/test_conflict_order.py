@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine_support import section
-from fixtures.dataflow import PROFILES, Session
-from fixtures.targets import FakeTarget
-from generator.parse import DocumentParser
+from dataflow_qa.pytest_plugin.dataflow import PROFILES, Session
+from dataflow_qa.targets.fake import FakeTarget
+from dataflow_qa.generator.parse import DocumentParser
 
 ROWS = [("displayName", "Name", '"string"'), ("email", "Email", '"string"'), ("phoneNumber", "Phone", '"string"')]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from engine_support import World, seed_documents
 
-from generator.model import Document
+from dataflow_qa.generator.model import Document
 
 PERSONS = "webcrm:Persons->crmoffice:Contacts"
 CONTACTS = "crmoffice:Contacts->superoffice:Person"

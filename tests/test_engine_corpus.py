@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from engine_support import SPECS, World
 
-from fixtures.paths import Field
-from generator.parse import find_documents, parse_paths
+from dataflow_qa.values.paths import Field
+from dataflow_qa.generator.parse import find_documents, parse_paths
 
 CORPUS = SPECS.parent / "tests" / "data" / "corpus"
 CHOSEN = ["hubspot-hubspot", "hubspot-superoffice", "powerofficego-powerofficego", "powerofficego-tripletex", "tripletex-powerofficego",

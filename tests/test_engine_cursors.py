@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from engine_support import PEOPLE, PEOPLE_MAP, CountingAdapter, World
 
-from fixtures.adapters.base import AdapterError, Values
-from fixtures.adapters.memory import EPOCH, LogicalClock, MemoryAdapter
-from fixtures.engine import Engine, EngineNotQuiescent
+from dataflow_qa.systems.adapters.base import AdapterError, Values
+from dataflow_qa.systems.adapters.memory import EPOCH, LogicalClock, MemoryAdapter
+from dataflow_qa.engine import Engine, EngineNotQuiescent
 
 
 class FrozenClock:
@@ -156,7 +156,7 @@ def test_run_forever_polls_until_stopped_and_survives_system_errors(caplog: pyte
     alpha.armed = True
     stop = threading.Event()
     worker = threading.Thread(target=engine.run_forever, args=(0.01, stop), daemon=True)
-    with caplog.at_level(logging.WARNING, logger="fixtures.engine.core"):
+    with caplog.at_level(logging.WARNING, logger="dataflow_qa.engine.core"):
         worker.start()
         alpha.inner.update("People", person, {"first": "Bea"})
         assert beta.updated.wait(timeout=10), "the polling engine never synced the edit"

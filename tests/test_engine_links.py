@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from engine_support import PEOPLE, PEOPLE_MAP, World, document, section
 
-from fixtures.adapters.memory import MemoryAdapter
-from fixtures.engine import Engine
+from dataflow_qa.systems.adapters.memory import MemoryAdapter
+from dataflow_qa.engine import Engine
 
 ROWS = [("name", "Name", '"string"'), ("email", "Email", '"string"')]
 MERGE = document("Alpha", "Beta", section("Alpha", "Customers", "Beta", "Accounts", "merge-or-create", ROWS,

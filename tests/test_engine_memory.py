@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixtures.adapters.memory import LogicalClock, MemoryAdapter, Write
-from fixtures.paths import Field
-from generator.model import Condition
+from dataflow_qa.systems.adapters.memory import LogicalClock, MemoryAdapter, Write
+from dataflow_qa.values.paths import Field
+from dataflow_qa.generator.model import Condition
 
 OPERATIONS = st.lists(st.tuples(st.sampled_from(["create", "update", "delete", "find"]), st.integers(0, 5), st.sampled_from(["a", "b", "c", None])), max_size=60)
 

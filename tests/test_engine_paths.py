@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from engine_support import World, document, section
 
-from fixtures.paths import Field
-from generator.model import Condition
+from dataflow_qa.values.paths import Field
+from dataflow_qa.generator.model import Condition
 
 NESTED = document("Alpha", "Beta", section("Alpha", "Customers", "Beta", "Accounts", rows=[
     ("Address.Street.Zipcode", "postAddress.postCode", '"string"'),

@@ -8,7 +8,7 @@ from engine_support import World, document, section
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fixtures.engine.state import is_empty
+from dataflow_qa.engine.state import is_empty
 
 ROWS = ("x", "y", "z")
 PAIR = document("Alpha", "Beta", section("Alpha", "Things", "Beta", "Items", rows=[(r, r.upper(), '"string"') for r in ROWS]))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 from engine_support import document, section
-from fixtures.adapters.base import Values
-from fixtures.adapters.memory import LogicalClock, MemoryAdapter
-from fixtures.engine import Engine, EngineNotQuiescent
+from dataflow_qa.systems.adapters.base import Values
+from dataflow_qa.systems.adapters.memory import LogicalClock, MemoryAdapter
+from dataflow_qa.engine import Engine, EngineNotQuiescent
 
 
 class SharedCollection(MemoryAdapter):

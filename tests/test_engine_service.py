@@ -9,10 +9,10 @@ import threading
 import pytest
 from engine_support import PEOPLE, PEOPLE_MAP
 
-from fixtures.adapters.base import Values
-from fixtures.adapters.memory import LogicalClock, MemoryAdapter
-from fixtures.engine import Engine
-from fixtures.engine.service import run_until_signalled
+from dataflow_qa.systems.adapters.base import Values
+from dataflow_qa.systems.adapters.memory import LogicalClock, MemoryAdapter
+from dataflow_qa.engine import Engine
+from dataflow_qa.engine.service import run_until_signalled
 
 
 class Signalling(MemoryAdapter):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from engine_support import PEOPLE, PEOPLE_MAP, World, document, section
 
-from fixtures.engine import Policy
+from dataflow_qa.engine import Policy
 
 
 def linked_pair(world: World, **values: object) -> tuple[str, str]:

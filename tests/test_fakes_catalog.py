@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixtures.adapters.salesforce import READ_ONLY
-from fixtures.catalog import build_catalog, dialect_for
-from fixtures.fakes import FakeSystems
-from generator.model import Condition, Document, Location, Mapping, MergeKey, PropertyMap, System
-from generator.parse import find_documents, parse_paths
+from dataflow_qa.systems.adapters.salesforce import READ_ONLY
+from dataflow_qa.systems.catalog import build_catalog, dialect_for
+from dataflow_qa.fakes import FakeSystems
+from dataflow_qa.generator.model import Condition, Document, Location, Mapping, MergeKey, PropertyMap, System
+from dataflow_qa.generator.parse import find_documents, parse_paths
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 HERE = Location("x.rst", 1)

@@ -14,15 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fixtures.config import load_config
-from fixtures.fakes import cli
+from dataflow_qa.systems.config import load_config
+from dataflow_qa.fakes import cli
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_serve_runs_as_a_process_and_stops_cleanly(tmp_path: Path, stop_signal: signal.Signals) -> None:
     config_file = tmp_path / "sandbox.toml"
     process = subprocess.Popen(
-        [sys.executable, "-m", "fixtures.fakes.cli", "serve", "--port", "0", "--write-config", str(config_file)],
+        [sys.executable, "-m", "dataflow_qa.fakes.cli", "serve", "--port", "0", "--write-config", str(config_file)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []

@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
-from fixtures import paths
-from fixtures.adapters.base import AdapterError
-from fixtures.fakes import FakeServer, FakeSystems, Faults
-from fixtures.fakes.faults import FaultInjector, SlidingWindow
-from generator.model import Document
-from generator.parse import find_documents, parse_paths
+from dataflow_qa.values import paths
+from dataflow_qa.systems.adapters.base import AdapterError
+from dataflow_qa.fakes import FakeServer, FakeSystems, Faults
+from dataflow_qa.fakes.faults import FaultInjector, SlidingWindow
+from dataflow_qa.generator.model import Document
+from dataflow_qa.generator.parse import find_documents, parse_paths
 
 BATCH = 25
 # (system, entity, text path, nested path)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from fixtures.fakes import cli
+from dataflow_qa.fakes import cli
 
 
 @dataclass

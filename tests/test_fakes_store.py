@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from fixtures.adapters import jsonpatch
-from fixtures.fakes import FakeSystems
-from fixtures.fakes.query import Predicate, QueryError, parse_filter, parse_select
-from fixtures.fakes.store import Clock, Collection, Store, Stored
-from generator.model import Document
-from generator.parse import find_documents, parse_paths
+from dataflow_qa.systems.adapters import jsonpatch
+from dataflow_qa.fakes import FakeSystems
+from dataflow_qa.fakes.query import Predicate, QueryError, parse_filter, parse_select
+from dataflow_qa.fakes.store import Clock, Collection, Store, Stored
+from dataflow_qa.generator.model import Document
+from dataflow_qa.generator.parse import find_documents, parse_paths
 
 SEEDED = 20_000
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from engine_support import section
-from fixtures.checks.pairs import row_groups
-from fixtures.dataflow import PROFILES, Session
-from fixtures.targets import FakeTarget
-from generator.model import Document
-from generator.parse import DocumentParser
+from dataflow_qa.checks.pairs import row_groups
+from dataflow_qa.pytest_plugin.dataflow import PROFILES, Session
+from dataflow_qa.targets.fake import FakeTarget
+from dataflow_qa.generator.model import Document
+from dataflow_qa.generator.parse import DocumentParser
 
 FAN_OUT = ("Chargebee", "Address", "Tidsbanken", "Kunde",
            [("addr", "Gateadresse", '"string"'), ("addr", "Leveringsadresse", '"string"'), ("city", "Poststed", '"string"')])

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from engine_support import PEOPLE, PEOPLE_MAP, World, document, section, seed_documents
 
-from fixtures.engine import FAULTS, Engine, EngineNotQuiescent
-from fixtures.faults import TRUNCATE_AT, Fault, behaviour, parse_faults, showing_on
-from fixtures.paths import MISSING
-from fixtures.policies import Policy
+from dataflow_qa.engine import FAULTS, Engine, EngineNotQuiescent
+from dataflow_qa.engine.faults import TRUNCATE_AT, Fault, behaviour, parse_faults, showing_on
+from dataflow_qa.values.paths import MISSING
+from dataflow_qa.engine.policies import Policy
 
 ROWS = [("name", "Name", '"string"'), ("email", "Email", '"string"')]
 MERGE = document("Alpha", "Beta", section("Alpha", "Customers", "Beta", "Accounts", "merge-or-create", ROWS, keys=[("email", "Email")]))

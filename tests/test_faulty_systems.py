@@ -25,15 +25,15 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.catalog import build_catalog
-from fixtures.config import build_adapters, load_config
-from fixtures.reports.secrets import artifacts, encodings, scan
-from generator.parse import find_documents, parse_paths
+from dataflow_qa.systems.catalog import build_catalog
+from dataflow_qa.systems.config import build_adapters, load_config
+from dataflow_qa.reports.secrets import artifacts, encodings, scan
+from dataflow_qa.generator.parse import find_documents, parse_paths
 from test_sandbox_e2e import start, stop, wait_for
 
 pytestmark = pytest.mark.faulty
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-c", "import sys; from generator.cli import main; sys.exit(main(sys.argv[1:]))"]
+CLI = [sys.executable, "-c", "import sys; from dataflow_qa.generator.cli import main; sys.exit(main(sys.argv[1:]))"]
 """The worktree's own command line (the installed console script may import another checkout)."""
 FAULTS = ["--faults", "0.2", "--burst-429", "2", "--retry-after", "0.5", "--latency-spikes", "0.05", "--spike-seconds", "1",
           "--seed", "8"]

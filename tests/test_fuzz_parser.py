@@ -29,11 +29,11 @@ from docutils.parsers.rst.directives.tables import ListTable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.jsonform import document as document_json
-from generator.lint import lint
-from generator.model import Diagnostic, ParseResult
-from generator.parse import DocumentParser
-from generator.render import make_environment, render_module
+from dataflow_qa.generator.jsonform import document as document_json
+from dataflow_qa.generator.lint import lint
+from dataflow_qa.generator.model import Diagnostic, ParseResult
+from dataflow_qa.generator.parse import DocumentParser
+from dataflow_qa.generator.render import make_environment, render_module
 from mutations import ROOT, SEED_FILES, documents_with_snippets, line_count, mutated_documents, mutated_lines
 
 EXPLORE = os.environ.get("DATAFLOW_FUZZ") == "explore"

@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator.chains import find_chains
-from generator.kinds import kinds_for
-from generator.parse import DocumentParser, find_documents
+from dataflow_qa.generator.chains import find_chains
+from dataflow_qa.generator.kinds import kinds_for
+from dataflow_qa.generator.parse import DocumentParser, find_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 

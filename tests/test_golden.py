@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator.cli import main
+from dataflow_qa.generator.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -87,7 +87,7 @@ def test_conditions_are_split_from_paths(monkeypatch, capsys) -> None:
 
 def test_broken_documents_diagnostics_snapshot() -> None:
     """Every broken document ends in diagnostics with a line, never a traceback."""
-    done = subprocess.run([sys.executable, "-m", "generator.cli", "lint", "tests/data/broken"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "dataflow_qa.generator.cli", "lint", "tests/data/broken"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     want = (ROOT / "tests/data/broken/expected.txt").read_text(encoding="utf-8")

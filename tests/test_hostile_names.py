@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -23,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
-from generator.kinds import CHECK_KINDS
-from generator.model import Document
-from generator.output import Plan, write
-from generator.parse import DocumentParser
+from dataflow_qa.generator.cli import main
+from dataflow_qa.generator.kinds import CHECK_KINDS
+from dataflow_qa.generator.model import Document
+from dataflow_qa.generator.output import Plan, write
+from dataflow_qa.generator.parse import DocumentParser
 from hostile_names import SYSTEM_PAIRS, hostile_documents
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +115,7 @@ def test_modules_use_only_the_templates_own_code(project: Path) -> None:
             elif isinstance(node, ast.FunctionDef):
                 assert node.name in TEMPLATE_FUNCTIONS and {a.arg for a in node.args.args} <= {"self", "dataflow", "row"}, node.name
             elif isinstance(node, ast.ImportFrom):
-                assert node.module == "fixtures.spec" and {a.name for a in node.names} <= TEMPLATE_NAMES, ast.dump(node)
+                assert node.module == "dataflow_qa.spec" and {a.name for a in node.names} <= TEMPLATE_NAMES, ast.dump(node)
 
 
 def test_document_text_lives_only_in_string_constants_and_safe_comments(project: Path, documents: list[Document]) -> None:
@@ -153,10 +152,9 @@ def test_no_raw_control_or_bidi_character_reaches_a_file(project: Path) -> None:
 
 
 def test_collecting_the_suite_runs_no_payload(project: Path, documents: list[Document]) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "generated_tests", "--collect-only", "-q", "-p", "fixtures.plugin", "-p", "no:cacheprovider"],
-        cwd=project, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "pytest", "generated_tests", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        cwd=project, capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     expected = sum(len(kind.rows(m)) if kind.scope == "row" else 1 for d in documents for m in d.mappings for kind in CHECK_KINDS if kind.applies(m))

@@ -36,9 +36,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.cache import generator_fingerprint
-from generator.cli import main, read
-from generator.output import MANIFEST, Plan, plan, write
+from dataflow_qa.generator.cache import generator_fingerprint
+from dataflow_qa.generator.cli import main, read
+from dataflow_qa.generator.output import MANIFEST, Plan, plan, write
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted((ROOT / "tests" / "data" / "corpus").glob("*.rst"))
@@ -168,7 +168,7 @@ def test_a_failure_at_any_step_leaves_old_or_new_and_the_next_write_finishes(tre
 
 PAUSED_WRITER = """
 import os, pickle, sys
-from generator.output import write
+from dataflow_qa.generator.output import write
 pause_at, calls, real_replace = int(sys.argv[2]), [0], os.replace
 def replace(source, target):
     calls[0] += 1
@@ -220,7 +220,7 @@ def test_sigkill_of_a_real_generate_mid_write_leaves_old_or_new_and_the_next_gen
     out = fresh_copy(trees, run / "generated_tests")
     first = out / min(name for name in trees.old.keys() & trees.new.keys() if name.startswith("test_") and name != HANDWRITTEN)
     before = first.stat().st_ino
-    child = subprocess.Popen([sys.executable, "-m", "generator.cli", "generate"], cwd=run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env())
+    child = subprocess.Popen([sys.executable, "-m", "dataflow_qa.generator.cli", "generate"], cwd=run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env())
     poll_until(lambda: first.stat().st_ino != before or child.poll() is not None, seconds=300)
     child.kill()
     _, err = child.communicate(timeout=60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keyword
 
-from generator import naming
+from dataflow_qa.generator import naming
 
 
 def test_class_names_fold_non_ascii_and_punctuation() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.parse import DocumentParser, canonical_id
+from dataflow_qa.generator.parse import DocumentParser, canonical_id
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.parse import DocumentParser
+from dataflow_qa.generator.parse import DocumentParser
 
 PARSER = DocumentParser()
 HEAD = """=====================

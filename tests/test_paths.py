@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fixtures import paths
-from generator.model import Condition
+from dataflow_qa.values import paths
+from dataflow_qa.generator.model import Condition
 
 
 def test_dotted_paths_reach_into_objects_and_writing_creates_them() -> None:

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from engine_support import section
-from fixtures.checks import Outcome, Wait, run
-from fixtures.config import ConfigError
-from fixtures.dataflow import PROFILES, Session
-from fixtures.targets import FakeTarget
-from fixtures.values import ValueSettings, beside, settings
-from generator.model import Document, Mapping
-from generator.parse import DocumentParser
+from dataflow_qa.checks import Outcome, Wait, run
+from dataflow_qa.systems.config import ConfigError
+from dataflow_qa.pytest_plugin.dataflow import PROFILES, Session
+from dataflow_qa.targets.fake import FakeTarget
+from dataflow_qa.values.table import ValueSettings, beside, settings
+from dataflow_qa.generator.model import Document, Mapping
+from dataflow_qa.generator.parse import DocumentParser
 
 ROOT = Path(__file__).resolve().parent.parent
 REFS = ROOT / "tests" / "data" / "refs"

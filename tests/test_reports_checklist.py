@@ -8,12 +8,12 @@ from urllib.parse import unquote
 import pytest
 from reports_support import ROOT, Element, parse_html, synthetic_records
 
-from fixtures.reports.checklist import GAP_CODES, MAPPING_KINDS, ROW_KINDS, build_checklist, percentiles
-from fixtures.reports.render import RunInfo, write_checklist
-from fixtures.reports.results import CheckRecord
-from generator.lint import lint
-from generator.model import ParseResult
-from generator.parse import DocumentParser, find_documents
+from dataflow_qa.reports.checklist import GAP_CODES, MAPPING_KINDS, ROW_KINDS, build_checklist, percentiles
+from dataflow_qa.reports.render import RunInfo, write_checklist
+from dataflow_qa.reports.results import CheckRecord
+from dataflow_qa.generator.lint import lint
+from dataflow_qa.generator.model import ParseResult
+from dataflow_qa.generator.parse import DocumentParser, find_documents
 
 STATUSES = ("passed", "failed", "passed", "skipped", "passed", "gap", "error")
 RUN = RunInfo(target="fake", specs="specs", specs_hash="0" * 64, finished="now", report_href="../report.html")

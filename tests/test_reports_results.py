@@ -5,10 +5,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from fixtures.checks import Outcome
-from fixtures.dataflow import Result
-from fixtures.reports.results import HOLLOW, Collector, format_values, identifier_properties, outcome_properties
-from generator.model import Location, Mapping, System
+from dataflow_qa.checks import Outcome
+from dataflow_qa.pytest_plugin.dataflow import Result
+from dataflow_qa.reports.results import HOLLOW, Collector, format_values, identifier_properties, outcome_properties
+from dataflow_qa.generator.model import Location, Mapping, System
 
 IDS = identifier_properties({"document": "specs/a.rst", "line": 42, "mapping": "a:X->b:Y", "property": "p->q", "check": "forward"})
 MAPPING = Mapping(Location("specs/a.rst", 12), "A X to B Y", System("a", "A"), "X", System("b", "B"), "Y", "create")

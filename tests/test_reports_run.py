@@ -96,7 +96,7 @@ def new_user_tree(tmp_path: Path) -> Path:
     (tmp_path / "specs").mkdir()
     shutil.copy(ROOT / "specs" / "customcrm-crmoffice.rst", tmp_path / "specs")
     shutil.copy(ROOT / "conftest.py", tmp_path)
-    subprocess.run([sys.executable, "-m", "generator.cli", "generate"], cwd=tmp_path, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "dataflow_qa.generator.cli", "generate"], cwd=tmp_path, check=True, capture_output=True)
     return tmp_path
 
 

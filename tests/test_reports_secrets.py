@@ -15,12 +15,12 @@ import httpx
 import pytest
 from reports_support import ROOT, report_tests
 
-from fixtures.reports.exchanges import Recorder, recording
-from fixtures.reports.secrets import (
+from dataflow_qa.reports.exchanges import Recorder, recording
+from dataflow_qa.reports.secrets import (
     encodings, fake_secrets, forget_registered, register_secrets, registered_secrets, sandbox_secrets, scan,
 )
-from fixtures.transport import HttpClient
-from generator.parse import DocumentParser
+from dataflow_qa.systems.transport import HttpClient
+from dataflow_qa.generator.parse import DocumentParser
 
 SECRET = "s3cr3t-Ærø/+=&\"<value>-0123456789"
 
@@ -96,8 +96,8 @@ LEAKY_SUITE = '''
 import httpx
 import pytest
 
-from fixtures.reports import register_secrets
-from fixtures.transport import HttpClient
+from dataflow_qa.reports import register_secrets
+from dataflow_qa.systems.transport import HttpClient
 
 SECRET = "planted-" + "secret-4f1c9a7e2b"
 register_secrets({"PLANTED_TOKEN": SECRET})
@@ -146,7 +146,7 @@ def test_a_leak_alone_fails_a_run_whose_checks_all_pass(tmp_path: Path) -> None:
 
 
 def test_the_scan_runs_even_when_the_checklist_cannot_be_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fixtures.reports.session import ReportSession
+    from dataflow_qa.reports.session import ReportSession
 
     register_secrets({"SANDBOX_TOKEN": SECRET})
     (tmp_path / "debug.log").write_text(f"token={SECRET}", encoding="utf-8")

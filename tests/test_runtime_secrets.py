@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.config import ConfigError, dump_config, load_config
-from fixtures.engine import Engine
-from fixtures.fakes import FakeSystems
-from fixtures.fakes.faults import Faults
-from fixtures.reports.secrets import encodings, forget_registered, registered_secrets
-from fixtures.sandbox import SandboxTarget
-from generator.parse import find_documents, parse_paths
+from dataflow_qa.systems.config import ConfigError, dump_config, load_config
+from dataflow_qa.engine import Engine
+from dataflow_qa.fakes import FakeSystems
+from dataflow_qa.fakes.faults import Faults
+from dataflow_qa.reports.secrets import encodings, forget_registered, registered_secrets
+from dataflow_qa.targets.sandbox import SandboxTarget
+from dataflow_qa.generator.parse import find_documents, parse_paths
 
 SECRET = "s3cr3t-value-never-shown"
 SYSTEM = """

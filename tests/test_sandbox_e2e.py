@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.catalog import build_catalog
-from fixtures.config import build_adapters, load_config
-from generator.parse import find_documents, parse_paths
+from dataflow_qa.systems.catalog import build_catalog
+from dataflow_qa.systems.config import build_adapters, load_config
+from dataflow_qa.generator.parse import find_documents, parse_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
-from fixtures.select_plugin import changed_mappings
-from generator.chains import find_chains
-from generator.cli import main
-from generator.parse import find_documents, parse_paths
+from dataflow_qa.pytest_plugin.select import changed_mappings
+from dataflow_qa.generator.chains import find_chains
+from dataflow_qa.generator.cli import main
+from dataflow_qa.generator.parse import find_documents, parse_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSONS = "webcrm:Persons->crmoffice:Contacts"

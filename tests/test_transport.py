@@ -9,9 +9,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from fixtures.adapters.base import AdapterError
-from fixtures.auth import ClientCredentials, RefreshToken, WebCrmLogin, bearer, soticket
-from fixtures.transport import AmbiguousFailure, HttpClient, RetryPolicy, host_allowed, retry_after
+from dataflow_qa.systems.adapters.base import AdapterError
+from dataflow_qa.systems.auth import ClientCredentials, RefreshToken, WebCrmLogin, bearer, soticket
+from dataflow_qa.systems.transport import AmbiguousFailure, HttpClient, RetryPolicy, host_allowed, retry_after
 
 SECRET = "s3cr3t-value-never-shown"
 

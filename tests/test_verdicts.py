@@ -9,13 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-from fixtures.adapters.base import AdapterError
-from fixtures.checks.context import Check, Wait
-from fixtures.checks.liveness import LivenessProbe, probe_flows
-from fixtures.checks.runner import Outcome, PollWaiter, run, run_waves
-from fixtures.checks.verdict import Health, SyncStalled, cause_of
-from fixtures.transport import HttpClient, RetryPolicy
-from generator.parse import find_documents, parse_paths
+from dataflow_qa.systems.adapters.base import AdapterError
+from dataflow_qa.checks.context import Check, Wait
+from dataflow_qa.checks.liveness import LivenessProbe, probe_flows
+from dataflow_qa.checks.runner import Outcome, PollWaiter, run, run_waves
+from dataflow_qa.checks.verdict import Health, SyncStalled, cause_of
+from dataflow_qa.systems.transport import HttpClient, RetryPolicy
+from dataflow_qa.generator.parse import find_documents, parse_paths
 
 
 class Clock:
@@ -163,7 +163,7 @@ def test_the_liveness_probe_uses_documented_flows_and_remembers_its_answer() -> 
 
 @pytest.mark.parametrize(("status", "kind"), [(503, "server"), (429, "rate-limit"), (401, "auth")])
 def test_a_token_endpoint_that_keeps_failing_is_server_trouble_and_only_a_refusal_is_auth(status: int, kind: str) -> None:
-    from fixtures.auth import WebCrmLogin
+    from dataflow_qa.systems.auth import WebCrmLogin
 
     transport = httpx.MockTransport(lambda request: httpx.Response(status, headers={"Retry-After": "0"}))
     client = HttpClient("s", "http://s.test", auth=WebCrmLogin("http://s.test/Auth/ApiLogin", "code-1234"),

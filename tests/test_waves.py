@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from fixtures.checks import PollWaiter, Wait, run_waves
-from fixtures.checks.context import Check
-from fixtures.sandbox import RunSettings
+from dataflow_qa.checks import PollWaiter, Wait, run_waves
+from dataflow_qa.checks.context import Check
+from dataflow_qa.targets.sandbox import RunSettings
 
 
 class FakeTime:

@@ -3,7 +3,7 @@
 # source-sha256: efbbecc7a69a4072a9e75caf009d8d0d7e3270010ea4ed4f22600cb5408f563e
 """QA checks for 'Alpha ERP to Beta Dataflow', generated from tests/data/specs/alpha-beta.rst."""
 
-from fixtures.spec import Condition, Location, Mapping, MergeKey, PropertyMap, System, checks
+from dataflow_qa.spec import Condition, Location, Mapping, MergeKey, PropertyMap, System, checks
 
 DOCUMENT = 'tests/data/specs/alpha-beta.rst'
 TITLE = 'Alpha ERP to Beta Dataflow'

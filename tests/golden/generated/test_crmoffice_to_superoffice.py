@@ -3,7 +3,7 @@
 # source-sha256: 124d0aa9f670096957c67d51548574d5c0ad44f981866579d2ce28daa94cda6d
 """QA checks for 'CRMOffice to SuperOffice Dataflow', generated from tests/data/specs/crmoffice-superoffice.rst."""
 
-from fixtures.spec import Condition, Location, Mapping, MergeKey, PropertyMap, System, checks
+from dataflow_qa.spec import Condition, Location, Mapping, MergeKey, PropertyMap, System, checks
 
 DOCUMENT = 'tests/data/specs/crmoffice-superoffice.rst'
 TITLE = 'CRMOffice to SuperOffice Dataflow'
