@@ -226,6 +226,10 @@ class _DoctreeReader:
         source, target = systems
         sections = [s for s in self._sections(doctree, title_node)]
         mappings = self._mappings(sections, source, target)
+        if not mappings:
+            self.report(_title_line(title_node), "warning", "no-mappings",
+                        f"the document has no section '{source.name} <Entity> to {target.name} <Entity>': nothing to check; "
+                        "add the mapping sections, or remove the document")
         document = Document(
             loc=Location(self.path, _title_line(title_node)),
             title=title,
@@ -291,18 +295,25 @@ class _DoctreeReader:
         return list(by_title.values())
 
     def _mapping(self, section: _Section, source: System, target: System) -> Mapping | None:
-        entities = _split_section_title(section.title, source.name, target.name)
-        if entities is None:
+        split = split_section_title(section.title, source.name, target.name)
+        if split is None:
             if section.tables:
-                self.report(section.line, "error", "unparsable-section-title", f"section {section.title!r} does not read '{source.name} <Entity> to {target.name} <Entity>'; fix the section title")
+                self.report(section.line, "warning", "unparsable-section-title",
+                            f"section {section.title!r} does not read '{source.name} <Entity> to {target.name} <Entity>': "
+                            "it is skipped, the other sections are checked; fix the section title")
             return None
-        source_entity, target_entity = entities
+        source_entity, target_entity = split.entities
+        for written, system in zip(split.written, (source, target)):
+            if written != system.name:
+                self.report(section.line, "warning", "system-alias",
+                            f"section {section.title!r} writes the system {system.name!r} as {written!r}; read as {system.name!r}; "
+                            "write the name as the document title does")
         loc = Location(self.path, section.line)
         variant, precondition = self._variant(section)
         merge_keys: list[MergeKey] = []
         properties: list[PropertyMap] = []
         for table in section.tables:
-            self._check_header(table, source, source_entity, target, target_entity)
+            self._check_header(table, (source.name, split.written[0]), source_entity, (target.name, split.written[1]), target_entity)
             table.rows = self._whole_rows(table)
             if len(table.header) == 2:
                 merge_keys.extend(MergeKey(Location(self.path, line), cells[0], cells[1]) for line, cells in table.rows)
@@ -351,11 +362,13 @@ class _DoctreeReader:
         self.report(section.line, "warning", "unknown-variant", f"no sentence of section {section.title!r} says how records are linked; assuming 'create'; add 'Every ... will be synchronized with ...'")
         return "create", None
 
-    def _check_header(self, table: _Table, source: System, source_entity: str, target: System, target_entity: str) -> None:
-        expected = [f"{source.name} {source_entity} Property", f"{target.name} {target_entity} Property", f"{target.name} Data Type"]
+    def _check_header(self, table: _Table, source: tuple[str, str], source_entity: str, target: tuple[str, str], target_entity: str) -> None:
+        """Each header cell names the section's system (as the title has it, or as the section wrote it) and entity."""
+        expected = [[f"{name} {source_entity} Property" for name in source], [f"{name} {target_entity} Property" for name in target],
+                    [f"{name} Data Type" for name in target]]
         for found, wanted in zip(table.header, expected):
-            if canonical_id(found) != canonical_id(wanted):
-                self.report(table.line, "warning", "header-mismatch", f"table header {found!r} does not match the section title (expected {wanted!r}); fix the header or the title")
+            if canonical_id(found) not in {canonical_id(w) for w in wanted}:
+                self.report(table.line, "warning", "header-mismatch", f"table header {found!r} does not match the section title (expected {wanted[0]!r}); fix the header or the title")
 
     def _property(self, line: int, cells: list[str]) -> PropertyMap:
         source, source_condition = self._path_and_condition(line, cells[0])
@@ -417,19 +430,38 @@ def _merge(first: Mapping, other: Mapping) -> Mapping:
     )
 
 
-def _split_section_title(title: str, source_name: str, target_name: str) -> tuple[str, str] | None:
-    """Split ``<Source> <Entity> to <Target> <Entity>`` on the known system names."""
+@dataclass(frozen=True)
+class TitleSplit:
+    """A section title read as ``<Source> <Entity> to <Target> <Entity>``, and how it wrote the two systems."""
+
+    entities: tuple[str, str]
+    written: tuple[str, str]
+
+
+def split_section_title(title: str, source_name: str, target_name: str) -> TitleSplit | None:
+    """Split a section title on the document's system names, spelled as the title does or in an alias.
+
+    Aliases, one rule everywhere: the same letters with other spaces or case
+    (``Businesscentral`` for ``Business Central``), or the name's leading
+    words (``Exact`` for ``Exact Online``); the full name is tried first.
+    """
     words = title.split()
-    source_id, target_id = canonical_id(source_name), canonical_id(target_name)
-    candidates = []
-    for i in _prefix_ends(words, 0, source_id):
-        for j in range(i + 1, len(words)):
-            if words[j].lower() != "to":
-                continue
-            for k in _prefix_ends(words, j + 1, target_id):
-                if k < len(words):
-                    candidates.append((" ".join(words[i:j]), " ".join(words[k:])))
-    return candidates[0] if candidates else None
+    for source_id in _aliases(source_name):
+        for target_id in _aliases(target_name):
+            for i in _prefix_ends(words, 0, source_id):
+                for j in range(i + 1, len(words)):
+                    if words[j].lower() != "to":
+                        continue
+                    for k in _prefix_ends(words, j + 1, target_id):
+                        if k < len(words):
+                            return TitleSplit((" ".join(words[i:j]), " ".join(words[k:])), (" ".join(words[:i]), " ".join(words[j + 1:k])))
+    return None
+
+
+def _aliases(name: str) -> list[str]:
+    """Canonical ids a title may spell a system with: the whole name, then its leading words, longest first."""
+    words = name.split()
+    return list(dict.fromkeys(canonical_id(" ".join(words[:n])) for n in range(len(words), 0, -1))) or [""]
 
 
 def _prefix_ends(words: list[str], start: int, system_id: str) -> Iterator[int]:
