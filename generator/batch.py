@@ -281,7 +281,7 @@ def up_to_date(paths: Sequence[str], out: Path) -> Verdict:
     files = find_documents(list(paths))
     if len(files) != len(entries):
         return Verdict(False, reason="documents added or removed")
-    modules = {manifest.get("chains_module"): manifest.get("chains_sha256")} if manifest.get("chains_module") else {}
+    modules = dict(manifest.get("chain_modules") or {})
     try:
         for file, shown in zip(files, display_paths(files)):
             entry = entries.get(shown)

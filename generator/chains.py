@@ -3,6 +3,19 @@
 WebCRM Persons.PersonFirstName -> CRMOffice Contacts.givenName (one document)
 and CRMOffice Contacts.givenName -> SuperOffice Person.Firstname (another) make
 a chain: a value entered in WebCRM must reach SuperOffice, and back.
+
+The rule for which chains are checked: a chain proves what neither
+document's own checks can, that the service passes on a change it wrote
+itself into the middle record. That can fail by the way in (changes that
+came from one system are not passed on, say because that system's records
+live in another namespace) or by the way out (one outgoing flow ignores
+changes the service made). So every way into a middle record from a system,
+and every way out of it to a system's entity, is crossed by at least one
+chain: the chains are taken in sort order (start, middle, end, type, rows)
+and one is kept when it crosses a way in or out that no kept chain crosses.
+That keeps chain checks linear in the number of mappings: 1,431 chains on
+the 634 corpus documents (3 % of the checks), where every combination gave
+15,634 (26 %).
 """
 
 from __future__ import annotations
@@ -48,7 +61,20 @@ def _plain(row: PropertyMap) -> bool:
 
 
 def find_chains(documents: list[Document]) -> list[Chain]:
-    """Every two-hop chain of unconditional rows through mappings that create records."""
+    """The chains to check (see the module's rule), sorted."""
+    crossed: set[tuple[str, ...]] = set()
+    kept = []
+    for chain in all_chains(documents):
+        way_in = ("in", chain.start.system, chain.middle.system, chain.middle.entity)
+        way_out = ("out", chain.middle.system, chain.middle.entity, chain.end.system, chain.end.entity)
+        if way_in not in crossed or way_out not in crossed:
+            crossed |= {way_in, way_out}
+            kept.append(chain)
+    return kept
+
+
+def all_chains(documents: list[Document]) -> list[Chain]:
+    """Every two-hop chain of unconditional rows through mappings that create records, sorted."""
     mappings: list[Mapping] = [m for d in documents for m in d.mappings if m.variant in CHAINABLE]
     outgoing: dict[tuple[str, str, str], list[tuple[Mapping, PropertyMap]]] = {}
     for mapping in mappings:

@@ -27,12 +27,12 @@ from dataflow_qa import __version__
 from dataflow_qa.generator import jsonform
 from dataflow_qa.generator.chains import Chain, find_chains
 from dataflow_qa.generator.model import Document, ParseResult
-from dataflow_qa.generator.render import (CHAINS_MODULE, HEADER_MARK, chains_sources_sha256, make_environment, module_names, render_module,
+from dataflow_qa.generator.render import (CHAINS_SUFFIX, HEADER_MARK, chains_sources_sha256, make_environment, module_names, render_module,
                               render_unstamped_chains, stamp_chains)
 
 MANIFEST = "manifest.json"
-MANIFEST_FORMAT = 2
-"""Format 2: one line per document head and per mapping; module hashes and the generator fingerprint."""
+MANIFEST_FORMAT = 3
+"""Format 3: one line per document head and per mapping; module hashes (chain modules per document) and the generator fingerprint."""
 _STRAY_TEMP = re.compile(r"\.(?:test_[^/]*\.py|manifest\.json)\.[A-Za-z0-9_]+\.tmp")
 """Names ``atomic_write`` gives its temporary files (``.test_x.py.k3j9_2ab.tmp``)."""
 
@@ -132,9 +132,11 @@ def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered]
         result.files[f"{done.module}.py"] = done.text
         entries.append((document.path, done.entry))
     chains = find_chains(documents)
-    chains_file = f"{CHAINS_MODULE}.py" if chains else None
-    if chains_file:
-        result.files[chains_file] = _chains_module(env, chains, documents, store)
+    chain_modules: dict[str, str] = {}
+    for path, group in sorted(_by_first_document(chains).items()):
+        name = f"{names[path]}{CHAINS_SUFFIX}.py"
+        result.files[name] = _chains_module(env, group, documents, store, name)
+        chain_modules[name] = sha256_text(result.files[name])
     for path in sorted(failed):
         old = old_entries.get(path)
         if old is not None and isinstance(old.get("module"), str):
@@ -149,14 +151,21 @@ def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered]
         "version": __version__,
         "fingerprint": fingerprint,
         "documents_sha256": documents_sha256(hashes),
-        "chains_module": chains_file,
-        "chains_sha256": sha256_text(result.files[chains_file]) if chains_file else None,
+        "chain_modules": dict(sorted(chain_modules.items())),
     }
     result.files[MANIFEST] = manifest_text(head, [text for _, text in entries], [c.label for c in chains])
     return result
 
 
-def _chains_module(env: jinja2.Environment, chains: list[Chain], documents: list[Document], store: TextStore | None) -> str:
+def _by_first_document(chains: list[Chain]) -> dict[str, list[Chain]]:
+    """Chains grouped by the document that holds their first row (their module sits next to its module)."""
+    groups: dict[str, list[Chain]] = {}
+    for chain in chains:
+        groups.setdefault(chain.via[0].path, []).append(chain)
+    return groups
+
+
+def _chains_module(env: jinja2.Environment, chains: list[Chain], documents: list[Document], store: TextStore | None, name: str) -> str:
     """The chain module; its rendering comes from the store when the chains are unchanged.
 
     Only the sources hash in its header depends on the documents' bytes, so an
@@ -166,7 +175,7 @@ def _chains_module(env: jinja2.Environment, chains: list[Chain], documents: list
     key = sha256_text("chains\n" + "\n".join(f"{c.start}|{c.middle}|{c.end}|{c.type}|{c.via[0]}|{c.via[1]}" for c in chains))
     text = store.get_text(key) if store is not None else None
     if text is None:
-        text = render_unstamped_chains(env, chains)
+        text = render_unstamped_chains(env, chains, name.removesuffix(".py"))
         if store is not None:
             store.put_text(key, text)
     return stamp_chains(text, chains_sources_sha256(chains, documents))

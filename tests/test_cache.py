@@ -119,6 +119,10 @@ def test_cache_folder_can_be_chosen_by_environment(project: Path, monkeypatch: p
     assert batch.default_jobs() >= 1
 
 
+CHAINS = "test_webcrm_to_crmoffice_chains.py"
+"""The chain module of the seeds whose chains start in webcrm-crmoffice.rst, the document edited below."""
+
+
 def test_an_edit_off_the_chains_restamps_the_cached_chain_module(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dataflow_qa.generator import output
     from dataflow_qa.generator.cli import main
@@ -128,12 +132,12 @@ def test_an_edit_off_the_chains_restamps_the_cached_chain_module(project: Path, 
     spec.write_text(spec.read_text(encoding="utf-8") + "\nA reviewer's note at the end.\n", encoding="utf-8")
     renders: list[int] = []
     real = output.render_unstamped_chains
-    monkeypatch.setattr(output, "render_unstamped_chains", lambda env, chains: renders.append(len(chains)) or real(env, chains))
-    before = (project / "cached" / "test_chains.py").read_text(encoding="utf-8")
+    monkeypatch.setattr(output, "render_unstamped_chains", lambda env, chains, name: renders.append(len(chains)) or real(env, chains, name))
+    before = (project / "cached" / CHAINS).read_text(encoding="utf-8")
     assert main(["generate", "specs", "--out", "cached"]) == 0
     assert renders == []
     assert main(["generate", "specs", "--out", "fresh", "--no-cache"]) == 0
-    after = (project / "cached" / "test_chains.py").read_text(encoding="utf-8")
-    assert after == (project / "fresh" / "test_chains.py").read_text(encoding="utf-8")
+    after = (project / "cached" / CHAINS).read_text(encoding="utf-8")
+    assert after == (project / "fresh" / CHAINS).read_text(encoding="utf-8")
     changed = [pair for pair in zip(before.splitlines(), after.splitlines(), strict=True) if pair[0] != pair[1]]
     assert len(changed) == 1 and changed[0][1].startswith("# sources-sha256: ")

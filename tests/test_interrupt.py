@@ -88,7 +88,7 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> Trees:
     write(new_plan)
     new = snapshot(base / "new") | {HANDWRITTEN: snapshot(base / "old")[HANDWRITTEN]}
     old = snapshot(base / "old")
-    assert len(old) == len(CORPUS) - len(ADDED) + 2 + ("test_chains.py" in old) and all(old[name] != new.get(name) for name in old if name != HANDWRITTEN)
+    assert len(old) == len(CORPUS) - len(ADDED) + 2 + sum(name.endswith("_chains.py") for name in old) and all(old[name] != new.get(name) for name in old if name != HANDWRITTEN)
     return Trees(work, base / "old", old, new, new_plan)
 
 

@@ -62,12 +62,12 @@ def test_changed_since_keeps_the_changed_mapping_and_its_chains(project: Path) -
     assert done.returncode == 0, done.stdout + done.stderr
     ids = collected(done)
     modules = {i.split("::")[0] for i in ids}
-    assert modules == {"generated_tests/test_webcrm_to_crmoffice.py", "generated_tests/test_chains.py"}
-    assert all("TestPersonsToContacts" in i for i in ids if "webcrm_to" in i)
-    chains = sorted(i.split("[", 1)[1].rstrip("]") for i in ids if "test_chains" in i)
+    assert modules == {"generated_tests/test_webcrm_to_crmoffice.py", "generated_tests/test_webcrm_to_crmoffice_chains.py"}
+    assert all("TestPersonsToContacts" in i for i in ids if "webcrm_to_crmoffice.py" in i)
+    chains = sorted(i.split("[", 1)[1].rstrip("]") for i in ids if "_chains.py" in i)
     assert chains and chains == expected_chains(project, PERSONS)
     everything = collected(pytest_run(project, "--collect-only", "-q", "-m", f"dataflow(mapping='{PERSONS}')"))
-    assert [i for i in ids if "webcrm_to" in i] == everything
+    assert [i for i in ids if "webcrm_to_crmoffice.py" in i] == everything
     assert "1 mappings changed" in done.stdout
 
 
