@@ -2,11 +2,14 @@
 
 The parser reports what it cannot read; this module reports what it read but
 a QA engineer should look at: documentation gaps, merged duplicates, one
-property feeding two others, and a system spelled differently across files.
+property feeding two others, rows no one record can satisfy together, views
+of one collection writing one record, and a system spelled differently
+across files.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -25,6 +28,7 @@ def lint(results: Iterable[ParseResult]) -> list[Diagnostic]:
     for document in documents:
         for mapping in document.mappings:
             found.update(_mapping_diagnostics(mapping))
+        found.update(_views(document))
     found.update(_spelling(documents))
     return sorted(found, key=lambda d: (d.path, d.line, LEVEL_ORDER[d.level], d.code, d.message))
 
@@ -40,6 +44,79 @@ def _mapping_diagnostics(mapping: Mapping) -> list[Diagnostic]:
         out.append(Diagnostic(path, copy.line, "warning", "duplicate-section", f"section {mapping.title!r} repeats the one at line {mapping.loc.line}; the rows of both are checked as one; merge them into one section"))
     out.extend(_fan(mapping, "source", "target", "fan-out", "is synced to both {a!r} and {b!r}; an edit on the target side of one row overwrites the other; keep one row or say which wins"))
     out.extend(_fan(mapping, "target", "source", "fan-in", "is fed by both {a!r} and {b!r}; the two rows overwrite each other; keep one row or add conditions"))
+    out.extend(_exclusive_conditions(mapping))
+    out.extend(_gated_on_synced(mapping))
+    return out
+
+
+def _exclusive_conditions(mapping: Mapping) -> list[Diagnostic]:
+    """Rows of one mapping whose conditions test one path for different values: no record meets them together."""
+    out = []
+    for side in ("source", "target"):
+        by_path: dict[str, dict[str, int]] = defaultdict(dict)
+        for row in mapping.properties:
+            condition = getattr(row, f"{side}_condition")
+            if condition is not None and condition.is_valid:
+                by_path[condition.path].setdefault(condition.value, row.loc.line)
+        for path, values in by_path.items():
+            if len(values) < 2:
+                continue
+            (first, first_line), *others = sorted(values.items(), key=lambda item: item[1])
+            for value, line in others:
+                out.append(Diagnostic(mapping.loc.path, line, "warning", "exclusive-conditions",
+                                      f"in {mapping.title!r}, this row applies when {side} {path!r} holds {value!r}, the row at line "
+                                      f"{first_line} when it holds {first!r}: no record meets both, so their checks need a record each; "
+                                      "if the rows are alternatives (one per country or type, say) nothing is wrong, otherwise correct the values"))
+    return out
+
+
+def _gated_on_synced(mapping: Mapping) -> list[Diagnostic]:
+    """A row whose condition tests a property another row of the same mapping syncs."""
+    out = []
+    for row in mapping.properties:
+        for side in ("source", "target"):
+            condition = getattr(row, f"{side}_condition")
+            if condition is None or not condition.is_valid:
+                continue
+            syncing = next((other for other in mapping.properties if other is not row and getattr(other, side) == condition.path), None)
+            if syncing is not None:
+                out.append(Diagnostic(mapping.loc.path, row.loc.line, "warning", "gated-on-synced",
+                                      f"in {mapping.title!r}, this row applies when {side} {condition.path!r} holds {condition.value!r}, "
+                                      f"and the row at line {syncing.loc.line} syncs {condition.path!r} itself: editing that row switches "
+                                      "this one on or off; say which value the condition needs, or gate on a property no row edits"))
+    return out
+
+
+def view_of(entity: str) -> str:
+    """The collection an entity names: ``Customers (human data)`` is a view of ``Customers``."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", entity).strip() or entity
+
+
+def _views(document: Document) -> list[Diagnostic]:
+    """Views of one source collection mapped to one target entity, and rows of theirs writing one target property."""
+    out = []
+    groups: dict[tuple[str, str], list[Mapping]] = defaultdict(list)
+    for mapping in document.mappings:
+        groups[(view_of(mapping.source_entity), mapping.target_entity)].append(mapping)
+    for (collection, target), mappings in groups.items():
+        if len({m.source_entity for m in mappings}) < 2:
+            continue
+        first = mappings[0]
+        for mapping in mappings[1:]:
+            if mapping.source_entity != first.source_entity:
+                out.append(Diagnostic(document.path, mapping.loc.line, "warning", "views-one-target",
+                                      f"{mapping.source_entity!r} and {first.source_entity!r} (line {first.loc.line}) are views of one "
+                                      f"{collection!r} collection, both mapped to {target!r}: a {collection} record has one linked {target} "
+                                      "record, which both sections write; if the views are different records, name them as different entities"))
+        writers: dict[str, tuple[str, str, int]] = {}
+        for mapping in mappings:
+            for row in mapping.properties:
+                earlier = writers.setdefault(row.target, (mapping.source_entity, row.source, row.loc.line))
+                if earlier[0] != mapping.source_entity and earlier[1] != row.source:
+                    out.append(Diagnostic(document.path, row.loc.line, "warning", "views-fan-in",
+                                          f"{target!r} property {row.target!r} is written from {row.source!r} of {mapping.source_entity!r} here "
+                                          f"and from {earlier[1]!r} of {earlier[0]!r} at line {earlier[2]}: the views write one record, "
+                                          "so the rows overwrite each other; keep one or add conditions"))
     return out
 
 
