@@ -264,7 +264,9 @@ def test_faults_retries_cannot_absorb_are_environment_trouble_and_reap_still_rem
         done = run_suite(served, STALLED_SLICE)
         found = assert_readable_reports(served, names, done)
         failed = {n: p for n, p in found.items() if p["outcome"] != "passed"}
-        assert failed and done.returncode == 1, done.stdout[-3000:]
+        # About one call in eleven fails for good: over hundreds of calls that bites the checks (usually) or the
+        # cleanup (when the checks' calls got through), and the run fails either way; which one is down to timing.
+        assert done.returncode == 1 and (failed or "dataflow-qa cleanup: " in done.stdout), done.stdout[-3000:]
         assert all(p.get("cause", "").startswith("environment: ") for p in failed.values()), failed
         assert all(found[n]["status"] == "passed" and found[n].get("latency_s") for n in set(found) - set(failed))
         reap_until_clean(served, engine)
