@@ -67,6 +67,28 @@ def conflicting_edits(faults: Faults) -> Any:
     return world.value("alpha", "People", person, "first"), world.value("beta", "Contacts", contact, "givenName")
 
 
+def conflicting_edits_target_first(faults: Faults) -> Any:
+    world, person, contact = person_pair(faults)
+    world.edit("beta", "Contacts", contact, {"givenName": "target, earlier"})
+    world.edit("alpha", "People", person, {"first": "source, later"})
+    world.engine.settle()
+    return world.value("alpha", "People", person, "first"), world.value("beta", "Contacts", contact, "givenName")
+
+
+def emptied_target(faults: Faults) -> Any:
+    world, person, contact = person_pair(faults)
+    world.edit("beta", "Contacts", contact, {"givenName": ""})
+    world.engine.settle()
+    return world.value("alpha", "People", person, "first")
+
+
+def padded_reverse_edit(faults: Faults) -> Any:
+    world, person, contact = person_pair(faults)
+    world.edit("beta", "Contacts", contact, {"givenName": "  Bea "})
+    world.engine.settle()
+    return world.value("alpha", "People", person, "first"), world.value("beta", "Contacts", contact, "givenName")
+
+
 def emptied_source(faults: Faults) -> Any:
     world, person, contact = person_pair(faults)
     world.edit("alpha", "People", person, {"first": ""})
@@ -135,8 +157,12 @@ SCENARIOS: dict[str, tuple[Callable[[Faults], Any], Any, Any]] = {
     "one-way": (reverse_edit, "Edited in target", "Ada"),
     "create-only": (forward_edit, "Bea", "Ada"),
     "first-write-wins": (conflicting_edits, ("target, later",) * 2, ("source, earlier",) * 2),
+    "source-always-wins": (conflicting_edits, ("target, later",) * 2, ("source, earlier",) * 2),
+    "target-always-wins": (conflicting_edits_target_first, ("source, later",) * 2, ("target, earlier",) * 2),
     "empty-overwrites": (emptied_source, "Ada", ""),
+    "empty-comes-back": (emptied_target, "Ada", ""),
     "trims-whitespace": (created_contact(first="  Ada "), {"givenName": "  Ada "}, {"givenName": "Ada"}),
+    "trims-coming-back": (padded_reverse_edit, ("  Bea ", "  Bea "), ("Bea", "  Bea ")),
     "truncates-long-strings": (created_contact(first=LONG), {"givenName": LONG}, {"givenName": LONG[:TRUNCATE_AT]}),
     "ascii-folding": (created_contact(first="Zoë Ærøskøbing"), {"givenName": "Zoë Ærøskøbing"}, {"givenName": "Zoe rskbing"}),
     "case-folds": (created_contact(first="Zoë"), {"givenName": "Zoë"}, {"givenName": "zoë"}),
@@ -187,6 +213,7 @@ def test_a_fault_can_be_defined_outside_the_registry() -> None:
 def test_policy_faults_change_only_the_policy() -> None:
     assert behaviour(Policy(), ["deletes-propagated"]).policy == Policy(deletes_propagated=True)
     assert behaviour(Policy(), ["first-write-wins"]).policy == Policy(conflict="first-edit-wins")
+    assert behaviour(Policy(), ["target-always-wins"]).policy == Policy(conflict="target-wins")
 
 
 def test_faults_say_whether_documents_can_reveal_them() -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from engine_support import section
 from dataflow_qa.checks import Outcome, Wait, run
+from dataflow_qa.checks.pairs import REF_POOL
 from dataflow_qa.systems.config import ConfigError
 from dataflow_qa.pytest_plugin.dataflow import PROFILES, Session
 from dataflow_qa.targets.fake import FakeTarget
@@ -149,5 +150,5 @@ def test_the_referenced_pairs_are_made_in_one_wait(documents: list[Document]) ->
 
     outcome = run(state.build("forward", ctx, mapping, row), waiter)
     assert outcome.status == "passed", outcome.message
-    assert waits[0].startswith("3 new Employees to get their linked Contacts: ") and len(waits) == 4, waits
-    assert len(ctx.ref_pools["powerofficego:Employees->crmoffice:Contacts"].pairs) == 3
+    assert waits[0].startswith(f"{REF_POOL} new Employees to get their linked Contacts: ") and len(waits) == 4, waits
+    assert len(ctx.ref_pools["powerofficego:Employees->crmoffice:Contacts"].pairs) == REF_POOL
