@@ -57,6 +57,10 @@ class TestCustomersPersonToContacts:
     def test_empty(self, dataflow, row):
         dataflow.empty(self.mapping, row)
 
+    @checks.rows('near-miss', mapping)
+    def test_near_miss(self, dataflow, row):
+        dataflow.near_miss(self.mapping, row)
+
     @checks.rows('isolation', mapping)
     def test_isolation(self, dataflow, row):
         dataflow.isolation(self.mapping, row)
@@ -115,6 +119,10 @@ class TestEmployeesToContacts:
     @checks.rows('empty', mapping)
     def test_empty(self, dataflow, row):
         dataflow.empty(self.mapping, row)
+
+    @checks.rows('near-miss', mapping)
+    def test_near_miss(self, dataflow, row):
+        dataflow.near_miss(self.mapping, row)
 
     @checks.rows('isolation', mapping)
     def test_isolation(self, dataflow, row):
@@ -197,6 +205,10 @@ class TestProjectsToActivities:
     def test_empty(self, dataflow, row):
         dataflow.empty(self.mapping, row)
 
+    @checks.rows('near-miss', mapping)
+    def test_near_miss(self, dataflow, row):
+        dataflow.near_miss(self.mapping, row)
+
     @checks.rows('isolation', mapping)
     def test_isolation(self, dataflow, row):
         dataflow.isolation(self.mapping, row)
@@ -256,6 +268,10 @@ class TestContactpersonToContacts:
     def test_empty(self, dataflow, row):
         dataflow.empty(self.mapping, row)
 
+    @checks.rows('near-miss', mapping)
+    def test_near_miss(self, dataflow, row):
+        dataflow.near_miss(self.mapping, row)
+
     @checks.rows('isolation', mapping)
     def test_isolation(self, dataflow, row):
         dataflow.isolation(self.mapping, row)
@@ -314,6 +330,10 @@ class TestSuppliersPersonToContacts:
     @checks.rows('empty', mapping)
     def test_empty(self, dataflow, row):
         dataflow.empty(self.mapping, row)
+
+    @checks.rows('near-miss', mapping)
+    def test_near_miss(self, dataflow, row):
+        dataflow.near_miss(self.mapping, row)
 
     @checks.rows('isolation', mapping)
     def test_isolation(self, dataflow, row):

@@ -78,6 +78,10 @@ class TestUsersToContacts:
     def test_empty(self, dataflow, row):
         dataflow.empty(self.mapping, row)
 
+    @checks.rows('near-miss', mapping)
+    def test_near_miss(self, dataflow, row):
+        dataflow.near_miss(self.mapping, row)
+
     @checks.rows('isolation', mapping)
     def test_isolation(self, dataflow, row):
         dataflow.isolation(self.mapping, row)
@@ -137,6 +141,10 @@ class TestPersonsToContacts:
     @checks.rows('empty', mapping)
     def test_empty(self, dataflow, row):
         dataflow.empty(self.mapping, row)
+
+    @checks.rows('near-miss', mapping)
+    def test_near_miss(self, dataflow, row):
+        dataflow.near_miss(self.mapping, row)
 
     @checks.rows('isolation', mapping)
     def test_isolation(self, dataflow, row):

@@ -64,6 +64,7 @@ CHECK_KINDS: tuple[CheckKind, ...] = (
     CheckKind("round-trip", "row", "a value written at the source, then a new one at the target, each arrive exactly as written"),
     CheckKind("conflict", "row", "edits on both sides, in both orders: the later one wins on both"),
     CheckKind("empty", "row", "an empty value never overwrites a non-empty one, emptied at either end"),
+    CheckKind("near-miss", "row", "edits that change one small thing (case, whitespace, Unicode form, one character, a leading zero) arrive exactly, both ways"),
     CheckKind("isolation", "row", "editing one property changes no other mapped property", rows=_independent_rows),
     CheckKind("type", "row", "the target holds the documented type", rows=_typed_rows),
     CheckKind("bounded-writes", "row", "one edit causes a bounded number of writes, then none"),

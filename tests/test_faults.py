@@ -89,6 +89,16 @@ def padded_reverse_edit(faults: Faults) -> Any:
     return world.value("alpha", "People", person, "first"), world.value("beta", "Contacts", contact, "givenName")
 
 
+def small_edit(new: str, start: str = "Ada Lovelace") -> Callable[[Faults], Any]:
+    """Scenario: an edit at the source from ``start`` to ``new``; what the contact holds after."""
+    def scenario(faults: Faults) -> Any:
+        world, person, contact = person_pair(faults, first=start)
+        world.edit("alpha", "People", person, {"first": new})
+        world.engine.settle()
+        return world.value("beta", "Contacts", contact, "givenName")
+    return scenario
+
+
 def emptied_source(faults: Faults) -> Any:
     world, person, contact = person_pair(faults)
     world.edit("alpha", "People", person, {"first": ""})
@@ -166,6 +176,10 @@ SCENARIOS: dict[str, tuple[Callable[[Faults], Any], Any, Any]] = {
     "truncates-long-strings": (created_contact(first=LONG), {"givenName": LONG}, {"givenName": LONG[:TRUNCATE_AT]}),
     "ascii-folding": (created_contact(first="Zoë Ærøskøbing"), {"givenName": "Zoë Ærøskøbing"}, {"givenName": "Zoe rskbing"}),
     "case-folds": (created_contact(first="Zoë"), {"givenName": "Zoë"}, {"givenName": "zoë"}),
+    "case-blind": (small_edit("ada lovelace"), "ada lovelace", "Ada Lovelace"),
+    "whitespace-blind": (small_edit("Ada  Lovelace"), "Ada  Lovelace", "Ada Lovelace"),
+    "unicode-normalised": (created_contact(first="Zoe\u0308"), {"givenName": "Zoe\u0308"}, {"givenName": "Zo\u00eb"}),
+    "reads-numbers": (created_contact(first="007"), {"givenName": "007"}, {"givenName": 7}),
     "stringifies": (created_contact(age=36), {"years": 36}, {"years": "36"}),
     "duplicate-create": (contacts_after_an_edit, 1, 2),
     "merge-keys-ignored": (accounts_after_merge, 1, 2),

@@ -82,6 +82,10 @@ class TestCustomersHumanDataToPerson:
     def test_empty(self, dataflow, row):
         dataflow.empty(self.mapping, row)
 
+    @checks.rows('near-miss', mapping)
+    def test_near_miss(self, dataflow, row):
+        dataflow.near_miss(self.mapping, row)
+
     @checks.rows('isolation', mapping)
     def test_isolation(self, dataflow, row):
         dataflow.isolation(self.mapping, row)
@@ -143,6 +147,10 @@ class TestAnsattToEmployee:
     @checks.rows('empty', mapping)
     def test_empty(self, dataflow, row):
         dataflow.empty(self.mapping, row)
+
+    @checks.rows('near-miss', mapping)
+    def test_near_miss(self, dataflow, row):
+        dataflow.near_miss(self.mapping, row)
 
     @checks.rows('isolation', mapping)
     def test_isolation(self, dataflow, row):
