@@ -88,3 +88,4 @@ def test_the_readme_shows_the_workflows_init_writes() -> None:
     default = Layout("specs", "generated_tests", "reports")
     assert render_ci("github", default) in blocks
     assert render_ci("gitlab", default) in blocks
+
