@@ -38,6 +38,10 @@ class TestContactsToPerson:
     def test_delete(self, dataflow):
         dataflow.delete(self.mapping)
 
+    @checks.mapping('concurrent-edits', mapping)
+    def test_concurrent_edits(self, dataflow):
+        dataflow.concurrent_edits(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)

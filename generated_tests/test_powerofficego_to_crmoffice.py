@@ -37,6 +37,10 @@ class TestCustomersPersonToContacts:
     def test_delete(self, dataflow):
         dataflow.delete(self.mapping)
 
+    @checks.mapping('concurrent-edits', mapping)
+    def test_concurrent_edits(self, dataflow):
+        dataflow.concurrent_edits(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -99,6 +103,10 @@ class TestEmployeesToContacts:
     @checks.mapping('delete', mapping)
     def test_delete(self, dataflow):
         dataflow.delete(self.mapping)
+
+    @checks.mapping('concurrent-edits', mapping)
+    def test_concurrent_edits(self, dataflow):
+        dataflow.concurrent_edits(self.mapping)
 
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
@@ -185,6 +193,10 @@ class TestProjectsToActivities:
     def test_delete(self, dataflow):
         dataflow.delete(self.mapping)
 
+    @checks.mapping('concurrent-edits', mapping)
+    def test_concurrent_edits(self, dataflow):
+        dataflow.concurrent_edits(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -248,6 +260,10 @@ class TestContactpersonToContacts:
     def test_delete(self, dataflow):
         dataflow.delete(self.mapping)
 
+    @checks.mapping('concurrent-edits', mapping)
+    def test_concurrent_edits(self, dataflow):
+        dataflow.concurrent_edits(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -310,6 +326,10 @@ class TestSuppliersPersonToContacts:
     @checks.mapping('delete', mapping)
     def test_delete(self, dataflow):
         dataflow.delete(self.mapping)
+
+    @checks.mapping('concurrent-edits', mapping)
+    def test_concurrent_edits(self, dataflow):
+        dataflow.concurrent_edits(self.mapping)
 
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):

@@ -58,6 +58,10 @@ class TestUsersToContacts:
     def test_delete(self, dataflow):
         dataflow.delete(self.mapping)
 
+    @checks.mapping('concurrent-edits', mapping)
+    def test_concurrent_edits(self, dataflow):
+        dataflow.concurrent_edits(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -121,6 +125,10 @@ class TestPersonsToContacts:
     @checks.mapping('delete', mapping)
     def test_delete(self, dataflow):
         dataflow.delete(self.mapping)
+
+    @checks.mapping('concurrent-edits', mapping)
+    def test_concurrent_edits(self, dataflow):
+        dataflow.concurrent_edits(self.mapping)
 
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):

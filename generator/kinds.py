@@ -32,6 +32,16 @@ def _independent_rows(mapping: Mapping) -> list[PropertyMap]:
     ]
 
 
+def _two_independent_rows(mapping: Mapping) -> bool:
+    """Two rows sharing neither their source nor their target property (plain ones: no conditions)."""
+    plain = [row for row in mapping.properties if row.source_condition is None and row.target_condition is None]
+    return any(a.source != b.source and a.target != b.target for i, a in enumerate(plain) for b in plain[i + 1:])
+
+
+def _always(mapping: Mapping) -> bool:
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class CheckKind:
     """One promise of the documents, checked per mapping or per property row."""
@@ -41,6 +51,8 @@ class CheckKind:
     summary: str
     variants: tuple[str, ...] = ("create", "merge-or-create", "link-only")
     rows: Callable[[Mapping], list[PropertyMap]] = _all_rows
+    needs: Callable[[Mapping], bool] = _always
+    """What a mapping must have for a mapping-level kind to apply."""
 
     @property
     def method(self) -> str:
@@ -51,7 +63,7 @@ class CheckKind:
         """True when the mapping gets a test of this kind."""
         if mapping.variant not in self.variants:
             return False
-        return self.scope == "mapping" or bool(self.rows(mapping))
+        return self.needs(mapping) if self.scope == "mapping" else bool(self.rows(mapping))
 
 
 CHECK_KINDS: tuple[CheckKind, ...] = (
@@ -59,6 +71,8 @@ CHECK_KINDS: tuple[CheckKind, ...] = (
     CheckKind("merge", "mapping", "a matching existing record is merged with, not duplicated", ("merge-or-create",)),
     CheckKind("link-only", "mapping", "no record is created; matching records get linked and then synced", ("link-only",)),
     CheckKind("delete", "mapping", "deleting one side leaves the linked record in place"),
+    CheckKind("concurrent-edits", "mapping", "two properties of one record edited at the two ends at once: both edits survive on both sides",
+              needs=_two_independent_rows),
     CheckKind("forward", "row", "a value written at the source reaches the target, on create and on edit"),
     CheckKind("reverse", "row", "a value written at the target reaches the source"),
     CheckKind("round-trip", "row", "a value written at the source, then a new one at the target, each arrive exactly as written"),

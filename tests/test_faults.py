@@ -75,6 +75,15 @@ def conflicting_edits_target_first(faults: Faults) -> Any:
     return world.value("alpha", "People", person, "first"), world.value("beta", "Contacts", contact, "givenName")
 
 
+def edits_at_both_ends(faults: Faults) -> Any:
+    world, person, contact = person_pair(faults, first="Ada", last="Lovelace")
+    world.edit("alpha", "People", person, {"first": "Augusta"})
+    world.edit("beta", "Contacts", contact, {"familyName": "King"})
+    world.engine.settle()
+    return [world.value(*where, field) for where, field in ((("alpha", "People", person), "first"), (("alpha", "People", person), "last"),
+                                                             (("beta", "Contacts", contact), "givenName"), (("beta", "Contacts", contact), "familyName"))]
+
+
 def emptied_target(faults: Faults) -> Any:
     world, person, contact = person_pair(faults)
     world.edit("beta", "Contacts", contact, {"givenName": ""})
@@ -171,6 +180,7 @@ SCENARIOS: dict[str, tuple[Callable[[Faults], Any], Any, Any]] = {
     "target-always-wins": (conflicting_edits_target_first, ("source, later",) * 2, ("target, earlier",) * 2),
     "empty-overwrites": (emptied_source, "Ada", ""),
     "empty-comes-back": (emptied_target, "Ada", ""),
+    "whole-record-wins": (edits_at_both_ends, ["Augusta", "King", "Augusta", "King"], ["Ada", "King", "Ada", "King"]),
     "trims-whitespace": (created_contact(first="  Ada "), {"givenName": "  Ada "}, {"givenName": "Ada"}),
     "trims-coming-back": (padded_reverse_edit, ("  Bea ", "  Bea "), ("Bea", "  Bea ")),
     "truncates-long-strings": (created_contact(first=LONG), {"givenName": LONG}, {"givenName": LONG[:TRUNCATE_AT]}),

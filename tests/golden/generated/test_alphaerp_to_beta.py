@@ -62,6 +62,10 @@ class TestCustomersHumanDataToPerson:
     def test_delete(self, dataflow):
         dataflow.delete(self.mapping)
 
+    @checks.mapping('concurrent-edits', mapping)
+    def test_concurrent_edits(self, dataflow):
+        dataflow.concurrent_edits(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -127,6 +131,10 @@ class TestAnsattToEmployee:
     @checks.mapping('delete', mapping)
     def test_delete(self, dataflow):
         dataflow.delete(self.mapping)
+
+    @checks.mapping('concurrent-edits', mapping)
+    def test_concurrent_edits(self, dataflow):
+        dataflow.concurrent_edits(self.mapping)
 
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
