@@ -41,6 +41,10 @@ class TestCustomersPersonToContacts:
     def test_concurrent_edits(self, dataflow):
         dataflow.concurrent_edits(self.mapping)
 
+    @checks.mapping('burst', mapping)
+    def test_burst(self, dataflow):
+        dataflow.burst(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -107,6 +111,10 @@ class TestEmployeesToContacts:
     @checks.mapping('concurrent-edits', mapping)
     def test_concurrent_edits(self, dataflow):
         dataflow.concurrent_edits(self.mapping)
+
+    @checks.mapping('burst', mapping)
+    def test_burst(self, dataflow):
+        dataflow.burst(self.mapping)
 
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
@@ -197,6 +205,10 @@ class TestProjectsToActivities:
     def test_concurrent_edits(self, dataflow):
         dataflow.concurrent_edits(self.mapping)
 
+    @checks.mapping('burst', mapping)
+    def test_burst(self, dataflow):
+        dataflow.burst(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -264,6 +276,10 @@ class TestContactpersonToContacts:
     def test_concurrent_edits(self, dataflow):
         dataflow.concurrent_edits(self.mapping)
 
+    @checks.mapping('burst', mapping)
+    def test_burst(self, dataflow):
+        dataflow.burst(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -330,6 +346,10 @@ class TestSuppliersPersonToContacts:
     @checks.mapping('concurrent-edits', mapping)
     def test_concurrent_edits(self, dataflow):
         dataflow.concurrent_edits(self.mapping)
+
+    @checks.mapping('burst', mapping)
+    def test_burst(self, dataflow):
+        dataflow.burst(self.mapping)
 
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):

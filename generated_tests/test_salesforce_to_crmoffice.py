@@ -86,6 +86,10 @@ class TestContactToContacts:
     def test_concurrent_edits(self, dataflow):
         dataflow.concurrent_edits(self.mapping)
 
+    @checks.mapping('burst', mapping)
+    def test_burst(self, dataflow):
+        dataflow.burst(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)

@@ -62,6 +62,10 @@ class TestUsersToContacts:
     def test_concurrent_edits(self, dataflow):
         dataflow.concurrent_edits(self.mapping)
 
+    @checks.mapping('burst', mapping)
+    def test_burst(self, dataflow):
+        dataflow.burst(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -129,6 +133,10 @@ class TestPersonsToContacts:
     @checks.mapping('concurrent-edits', mapping)
     def test_concurrent_edits(self, dataflow):
         dataflow.concurrent_edits(self.mapping)
+
+    @checks.mapping('burst', mapping)
+    def test_burst(self, dataflow):
+        dataflow.burst(self.mapping)
 
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):

@@ -42,6 +42,11 @@ def _always(mapping: Mapping) -> bool:
     return True
 
 
+def _findable(mapping: Mapping) -> bool:
+    """A plain, non-boolean row to find each of many new records by."""
+    return any(row.source_condition is None and row.target_condition is None and row.type != "boolean" for row in mapping.properties)
+
+
 @dataclass(frozen=True, slots=True)
 class CheckKind:
     """One promise of the documents, checked per mapping or per property row."""
@@ -73,6 +78,8 @@ CHECK_KINDS: tuple[CheckKind, ...] = (
     CheckKind("delete", "mapping", "deleting one side leaves the linked record in place"),
     CheckKind("concurrent-edits", "mapping", "two properties of one record edited at the two ends at once: both edits survive on both sides",
               needs=_two_independent_rows),
+    CheckKind("burst", "mapping", "more new records than two pages of a change listing, made at once: every one arrives, linked once",
+              ("create",), needs=_findable),
     CheckKind("forward", "row", "a value written at the source reaches the target, on create and on edit"),
     CheckKind("reverse", "row", "a value written at the target reaches the source"),
     CheckKind("round-trip", "row", "a value written at the source, then a new one at the target, each arrive exactly as written"),

@@ -84,6 +84,14 @@ def edits_at_both_ends(faults: Faults) -> Any:
                                                              (("beta", "Contacts", contact), "givenName"), (("beta", "Contacts", contact), "familyName"))]
 
 
+def contacts_after_a_burst(faults: Faults) -> Any:
+    world = World([PEOPLE], faults=faults)
+    for n in range(101):  # one more than a page of the engine's listing (100 where an adapter names no page size)
+        world.create("alpha", "People", {"first": f"P{n}"})
+    world.engine.settle()
+    return world.count("beta", "Contacts")
+
+
 def emptied_target(faults: Faults) -> Any:
     world, person, contact = person_pair(faults)
     world.edit("beta", "Contacts", contact, {"givenName": ""})
@@ -180,6 +188,7 @@ SCENARIOS: dict[str, tuple[Callable[[Faults], Any], Any, Any]] = {
     "target-always-wins": (conflicting_edits_target_first, ("source, later",) * 2, ("target, earlier",) * 2),
     "empty-overwrites": (emptied_source, "Ada", ""),
     "empty-comes-back": (emptied_target, "Ada", ""),
+    "first-page-only": (contacts_after_a_burst, 101, 100),
     "whole-record-wins": (edits_at_both_ends, ["Augusta", "King", "Augusta", "King"], ["Ada", "King", "Ada", "King"]),
     "trims-whitespace": (created_contact(first="  Ada "), {"givenName": "  Ada "}, {"givenName": "Ada"}),
     "trims-coming-back": (padded_reverse_edit, ("  Bea ", "  Bea "), ("Bea", "  Bea ")),
