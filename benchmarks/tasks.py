@@ -105,7 +105,7 @@ def records(count: int, checks: int) -> dict[str, float]:
     documents = [r.document for r in parse_paths(find_documents(["specs"])) if r.document is not None]
     mapping = next(m for d in documents for m in d.mappings if m.key == BENCH_MAPPING)
     row = next(r for r in mapping.properties if r.source == BENCH_ROW)
-    session = Session(lambda: FakeTarget(documents), documents, 1, "bench", PROFILES["fake"])
+    session = Session(lambda scoped: FakeTarget(scoped, wire="http"), documents, 1, "bench", PROFILES["fake"])
     session.check("forward", mapping, row)
     fakes = session.target.fakes
     fakes.seed(mapping.source.id, mapping.source_entity, _records(mapping, "source", count))

@@ -85,7 +85,7 @@ def plan(documents: list[Document]) -> list[tuple[str, tuple]]:
 def measure(documents: list[Document], latency: float, concurrency: int) -> tuple[float, dict[str, int]]:
     """Seconds of one wave run of every check, and how many checks ended how."""
     target = Target(documents, latency, concurrency)
-    session = Session(lambda: target, documents, 11, f"bench{concurrency}", PROFILES["sandbox"],
+    session = Session(lambda scoped: target, documents, 11, f"bench{concurrency}", PROFILES["sandbox"],
                       overrides=settings(documents, beside(ROOT / "specs")).overrides, references=target.references)
     started = time.perf_counter()
     session.run_planned(plan(documents))

@@ -27,7 +27,7 @@ def test_conflicts_with_a_millisecond_target_pass_on_the_clean_engine(tmp_path: 
                     + section("Business Central", "Customers", "Salesforce", "Account", rows=ROWS), encoding="utf-8")
     document = DocumentParser().parse_file(path).document
     assert document is not None
-    state = Session(lambda: FakeTarget([document]), [document], 11, "conflict-order", PROFILES["fake"])
+    state = Session(lambda scoped: FakeTarget(scoped), [document], 11, "conflict-order", PROFILES["fake"])
     mapping = document.mappings[0]
     for row in mapping.properties:
         result = state.check("conflict", mapping, row, "order::conflict")

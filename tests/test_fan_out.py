@@ -42,7 +42,7 @@ def parse(tmp_path: Path, source: str, source_entity: str, target: str, target_e
 @pytest.mark.parametrize("kind", ["link", "forward", "reverse", "round-trip", "conflict", "isolation"])
 def test_rows_sharing_a_property_pass_on_the_clean_engine(tmp_path: Path, spec: tuple, kind: str) -> None:
     document = parse(tmp_path, *spec)
-    state = Session(lambda: FakeTarget([document]), [document], 3, "fan", PROFILES["fake"])
+    state = Session(lambda scoped: FakeTarget(scoped), [document], 3, "fan", PROFILES["fake"])
     mapping = document.mappings[0]
     rows = [None] if kind == "link" else list(mapping.properties)
     for row in rows:
@@ -65,7 +65,7 @@ def test_a_merge_key_that_is_also_a_row_holds_the_keys_value(tmp_path: Path, var
     path.write_text(f"{'=' * len(title)}\n{title}\n{'=' * len(title)}\n\n" + text, encoding="utf-8")
     document = DocumentParser().parse_file(path).document
     assert document is not None and document.mappings[0].variant == variant
-    state = Session(lambda: FakeTarget([document]), [document], 3, "keyed", PROFILES["fake"])
+    state = Session(lambda scoped: FakeTarget(scoped), [document], 3, "keyed", PROFILES["fake"])
     mapping = document.mappings[0]
     for kind, row in [("link", None), ("forward", mapping.properties[1]), ("reverse", mapping.properties[1])]:
         result = state.check(kind, mapping, row, f"keyed::{kind}")

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dataflow_qa.generator.chains import find_chains
 from dataflow_qa.generator.kinds import kinds_for
 from dataflow_qa.generator.parse import DocumentParser, find_documents
@@ -46,6 +48,9 @@ def test_markers_select_by_kind_and_mapping() -> None:
     assert sum("test_forward[" in i for i in mapping_ids) == 4
 
 
-def test_suite_passes_on_the_built_in_systems() -> None:
-    done = run_pytest("-q")
+@pytest.mark.parametrize("wire", ["memory", "http"])
+def test_suite_passes_on_the_built_in_systems(wire: str) -> None:
+    """On both wires: the fast one, and the vendor-shaped fakes over in-process HTTP, end to end."""
+    done = run_pytest("-q", "--fake-wire", wire)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout.splitlines()[-1] and "failed" not in done.stdout.splitlines()[-1]

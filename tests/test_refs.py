@@ -47,7 +47,7 @@ def flipped_documents(tmp_path: Path) -> list[Document]:
 
 def session(documents: list[Document], values: ValueSettings, translating: bool = True) -> Session:
     references = values.references if translating else None
-    target = (lambda: FakeTarget(documents, references=references)) if references else (lambda: FakeTarget(documents))
+    target = (lambda scoped: FakeTarget(scoped, references=references)) if references else (lambda scoped: FakeTarget(scoped))
     return Session(target, documents, 7, "refs", PROFILES["fake"], overrides=values.overrides, references=values.references)
 
 
@@ -141,6 +141,7 @@ def test_the_referenced_pairs_are_made_in_one_wait(documents: list[Document]) ->
     state = session(documents, values)
     mapping = projects(documents)
     row = next(r for r in mapping.properties if r.source == "ProjectManagerEmployeeId")
+    state.focus(mapping)
     ctx = state.context(lambda r: "unused")
     waits: list[str] = []
 
