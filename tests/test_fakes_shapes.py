@@ -85,7 +85,9 @@ def test_salesforce_errors_are_json_lists(served: Served) -> None:
     with_id = served.http.post(f"{data}/sobjects/Contact/", json={"Id": "003000000000001", "LastName": "x"},
                                headers=headers)
     assert with_id.status_code == 400 and with_id.json()[0]["errorCode"] == "INVALID_FIELD"
-    assert with_id.json()[0]["fields"] == ["Id"]
+    # As the vendor's create example shows it: message and errorCode, no "fields" (docs/vendors/salesforce.md).
+    assert with_id.json() == [{"message": "The Id field should not be specified in the sobject data.",
+                               "errorCode": "INVALID_FIELD"}]
     anonymous = served.http.post(f"{data}/sobjects/Contact/", json={"LastName": "x"})
     assert anonymous.status_code == 401 and anonymous.json()[0]["errorCode"] == "INVALID_SESSION_ID"
     unbounded = served.http.get(f"{data}/query", params={"q": "SELECT FIELDS(ALL) FROM Contact"}, headers=headers)
