@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,13 @@ def test_a_failed_check_fails_the_run_and_the_terminal_ends_with_a_line_per_docu
     assert customcrm_line == "specs/customcrm-crmoffice.rst: 4 passed, 0 failed, 0 skipped, 3 gaps"
     assert webcrm_line.startswith("specs/webcrm-crmoffice.rst: 0 passed, 4 failed, 0 skipped, 1 gap, ")
     assert "4 failed, 4 passed" in final
+    kinds = faulty.lines[faulty.lines.index(next(line for line in faulty.lines if "checks by kind" in line)) + 1:]
+    assert kinds[:3] == ["delete: 2 passed", "forward: 4 failed", "link: 2 passed"], kinds
+
+
+def test_a_shard_says_which_it_is_and_how_long_it_took(tmp_path: Path) -> None:
+    done = run_suite("--splits", "40", "--group", "3", "-k", "webcrm", "--reports-dir", str(tmp_path))
+    assert re.search(r"^dataflow-qa: shard 3 of 40: \d+ checks? in \d+\.\d s$", done.stdout, re.M), done.stdout[-2000:]
 
 
 def test_the_report_shows_a_failure_down_to_its_http_exchanges(faulty: Run) -> None:
