@@ -1,19 +1,23 @@
-"""Build a benchmark corpus of N distinct dataflow documents from the real samples.
+"""Build a benchmark corpus of N distinct dataflow documents of the real family's shape.
 
-Every output document is a sample (``tests/data/corpus/*.rst`` and
-``specs/*.rst``) with its systems renamed per copy, some entities renamed, and
-its property tables cut to a varying number of rows (one copy in four gains a
-row), so no two documents are equal in bytes or in parsed model. Renames are
-consistent across the documents of one copy, so chains across documents stay
-as they are in the samples. For benchmarks only::
+The samples are the family's development half (``../shared/corpus``, 634
+documents; ``$DATAFLOW_QA_FAMILY`` names another folder) when it is there,
+else the few samples in the repository (``tests/data/corpus``, ``specs``).
+Copy 0 is every sample as it is; later copies rename the systems (one name
+per copy, consistently across its documents, so chains across documents stay
+as they are) and some entities. From the family, rows are kept as written, so
+1,152 documents have the family's density of pairs, views, conditions and
+chains; from the few repository samples, property tables are also cut to a
+varying number of rows so no two models are equal. For benchmarks only::
 
-    python benchmarks/make_corpus.py /tmp/corpus --count 1200
+    python benchmarks/make_corpus.py /tmp/corpus --count 1152
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import re
 import shutil
 import sys
@@ -27,6 +31,9 @@ if str(ROOT) not in sys.path:
 from dataflow_qa.generator.parse import DocumentParser, canonical_id  # noqa: E402
 
 SAMPLES = ("tests/data/corpus", "specs")
+FAMILY = Path(os.environ.get("DATAFLOW_QA_FAMILY", ROOT.parent / "shared" / "corpus"))
+FAMILY_SIZE = 1152
+"""The public family's documents (``../shared/corpus/README.md``)."""
 SYSTEM_TAGS = ("North", "South", "East", "West", "Cloud", "Pro", "Plus", "One", "Max", "Lite", "Hub", "Edge")
 ENTITY_TAGS = ("Archive", "Draft", "Extended", "Legacy")
 ADORNMENT = re.compile(r"^([=\-~^`'\"#*+.:_])\1{2,}\s*$")
@@ -46,8 +53,18 @@ class Sample:
 
 
 def sample_files() -> list[Path]:
-    """The sample documents, in a fixed order."""
+    """The sample documents, in a fixed order: the family's half when present, else the repository's few."""
+    return sorted(FAMILY.glob("*.rst")) if family_present() else repository_files()
+
+
+def repository_files() -> list[Path]:
+    """The few sample documents kept in the repository."""
     return [path for folder in SAMPLES for path in sorted((ROOT / folder).glob("*.rst"))]
+
+
+def family_present() -> bool:
+    """True when the family's development half is beside the repository."""
+    return FAMILY.is_dir() and any(FAMILY.glob("*.rst"))
 
 
 def load_samples(files: list[Path] | None = None) -> list[Sample]:
@@ -152,8 +169,12 @@ def _last_content(body: list[str]) -> int:
     return max(n for n, line in enumerate(body) if line.strip())
 
 
-def build(count: int, out: Path, samples: list[Sample] | None = None) -> list[Path]:
-    """Write ``count`` distinct documents into ``out`` (emptied first); their paths."""
+def build(count: int, out: Path, samples: list[Sample] | None = None, vary: bool | None = None) -> list[Path]:
+    """Write ``count`` distinct documents into ``out`` (emptied first); their paths.
+
+    ``vary`` cuts property tables per copy (default: only when the samples are
+    not the family's, whose shape is the point)."""
+    vary = (not family_present()) if vary is None else vary
     samples = samples if samples is not None else load_samples()
     if out.exists():
         shutil.rmtree(out)
@@ -170,7 +191,8 @@ def build(count: int, out: Path, samples: list[Sample] | None = None) -> list[Pa
                 break
             suffix = f" V{len(suffix) + 2}" if not suffix else f" V{int(suffix[2:]) + 1}"
         used.add(f"{source_id}-{target_id}")
-        text = fix_adornments(vary_rows(rename(sample, copy, suffix), number))
+        renamed = rename(sample, copy, suffix) if copy or suffix else sample.text
+        text = fix_adornments(vary_rows(renamed, number) if vary else renamed)
         path = out / f"{source_id}-{target_id}.rst"
         path.write_text(text, encoding="utf-8")
         written.append(path)
@@ -181,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: ``make_corpus.py OUT [--count N]``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="folder to (re)create")
-    parser.add_argument("--count", type=int, default=1200, help="documents to write (default 1200)")
+    parser.add_argument("--count", type=int, default=FAMILY_SIZE, help=f"documents to write (default {FAMILY_SIZE})")
     args = parser.parse_args(argv)
     paths = build(args.count, args.out)
     print(f"{len(paths)} documents in {args.out}")

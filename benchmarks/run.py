@@ -4,7 +4,7 @@ Every figure is the median of ``--repeat`` runs of a whole process (wall
 time, with its CPU time and peak memory); a ratio compares two figures taken
 in this same run, their runs interleaved so both see the same machine load::
 
-    python benchmarks/run.py            # 1,200 documents, 3 runs each (about 15 minutes on 2 cores)
+    python benchmarks/run.py            # 1,152 documents of the family's shape, 3 runs each (about 15 minutes on 2 cores)
     python benchmarks/run.py --quick    # a small corpus and suite: proves the script works
 """
 
@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import tasks  # noqa: E402
-from benchmarks.make_corpus import build as build_corpus  # noqa: E402
+from benchmarks.make_corpus import FAMILY, FAMILY_SIZE, build as build_corpus, family_present  # noqa: E402
+from benchmarks.make_corpus import load_samples, repository_files  # noqa: E402
 
 PYTHON = sys.executable
 SECTIONS = ("generate", "collect", "xdist", "records")
@@ -215,19 +216,23 @@ def table(rows: list[Row]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Build the corpus, run every benchmark, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=None, help="documents in the benchmark corpus (default 1200; quick: 6)")
+    parser.add_argument("--count", type=int, default=None, help=f"documents in the benchmark corpus (default {FAMILY_SIZE}; quick: 6)")
     parser.add_argument("--repeat", type=int, default=None, help="runs per figure (default 3; quick: 1)")
     parser.add_argument("--quick", action="store_true", help="small corpus, a slice of the suite, few records")
     parser.add_argument("--work", type=Path, default=None, help="folder for the corpus and outputs (default: a temporary one)")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections to run (default: all of {','.join(SECTIONS)})")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
-    count = args.count or (6 if args.quick else 1200)
+    count = args.count or (6 if args.quick else FAMILY_SIZE)
     repeat = args.repeat or (1 if args.quick else 3)
     with tempfile.TemporaryDirectory(prefix="dataflow-qa-bench-") as scratch:
         work = args.work or Path(scratch)
         corpus = work / "corpus"
-        build_corpus(count, corpus)
+        if args.quick:
+            build_corpus(count, corpus, load_samples(repository_files()), vary=True)
+        else:
+            build_corpus(count, corpus)
+        shape = tasks.shape(corpus)
         load = os.getloadavg()[0]
         only = set(args.only.split(","))
         rows = generation_rows(corpus, work, repeat) if "generate" in only else []
@@ -235,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         rows += xdist_rows(repeat, ["-m", "link"] if args.quick else []) if "xdist" in only else []
         if "records" in only:
             rows += records_rows(10, 100, 2, repeat) if args.quick else records_rows(100, 100_000, 25, repeat)
+    made_from = f"made from {FAMILY}" if family_present() and not args.quick else "made from the repository's samples"
+    print(f"\nBenchmark corpus ({made_from}): " + ", ".join(f"{n:,} {what}" for what, n in shape.items())
+          + f"\nThe public family: {FAMILY_SIZE:,} documents, 4,557 mapping sections, 8,472 property rows")
     print(f"\n{count:,} documents; {repeat} run(s) per figure; {tasks.cores()} cores; "
           f"load average {load:.1f} at start, {os.getloadavg()[0]:.1f} at end; Python {sys.version.split()[0]}\n")
     print(table(rows))

@@ -45,6 +45,20 @@ def bare_parse(folder: Path) -> int:
     return len(files)
 
 
+def shape(corpus: Path) -> dict[str, int]:
+    """What makes a corpus heavy: documents, sections, rows, conditional rows, views and chains."""
+    documents = [r.document for r in build([str(corpus)], None).results if r.document is not None]
+    mappings = [m for d in documents for m in d.mappings]
+    return {
+        "documents": len(documents),
+        "mapping sections": len(mappings),
+        "property rows": sum(len(m.properties) for m in mappings),
+        "conditional rows": sum(1 for m in mappings for r in m.properties if r.source_condition or r.target_condition),
+        "view sections": sum(1 for m in mappings if m.source_entity.endswith(")") or m.target_entity.endswith(")")),
+        "chains": len(find_chains(documents)),
+    }
+
+
 def edit_candidates(corpus: Path, cache: Path) -> tuple[Path | None, Path | None]:
     """A document some chain runs through, and one no chain touches (read through the warm cache)."""
     results = build([str(corpus)], Cache(cache)).results

@@ -45,6 +45,10 @@ class TestCustomersPersonToContacts:
     def test_burst(self, dataflow):
         dataflow.burst(self.mapping)
 
+    @checks.mapping('rapid-edits', mapping)
+    def test_rapid_edits(self, dataflow):
+        dataflow.rapid_edits(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -115,6 +119,10 @@ class TestEmployeesToContacts:
     @checks.mapping('burst', mapping)
     def test_burst(self, dataflow):
         dataflow.burst(self.mapping)
+
+    @checks.mapping('rapid-edits', mapping)
+    def test_rapid_edits(self, dataflow):
+        dataflow.rapid_edits(self.mapping)
 
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
@@ -209,6 +217,10 @@ class TestProjectsToActivities:
     def test_burst(self, dataflow):
         dataflow.burst(self.mapping)
 
+    @checks.mapping('rapid-edits', mapping)
+    def test_rapid_edits(self, dataflow):
+        dataflow.rapid_edits(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -280,6 +292,10 @@ class TestContactpersonToContacts:
     def test_burst(self, dataflow):
         dataflow.burst(self.mapping)
 
+    @checks.mapping('rapid-edits', mapping)
+    def test_rapid_edits(self, dataflow):
+        dataflow.rapid_edits(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -350,6 +366,10 @@ class TestSuppliersPersonToContacts:
     @checks.mapping('burst', mapping)
     def test_burst(self, dataflow):
         dataflow.burst(self.mapping)
+
+    @checks.mapping('rapid-edits', mapping)
+    def test_rapid_edits(self, dataflow):
+        dataflow.rapid_edits(self.mapping)
 
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):

@@ -90,6 +90,10 @@ class TestContactToContacts:
     def test_burst(self, dataflow):
         dataflow.burst(self.mapping)
 
+    @checks.mapping('rapid-edits', mapping)
+    def test_rapid_edits(self, dataflow):
+        dataflow.rapid_edits(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)

@@ -80,6 +80,8 @@ CHECK_KINDS: tuple[CheckKind, ...] = (
               needs=_two_independent_rows),
     CheckKind("burst", "mapping", "more new records than two pages of a change listing, made at once: every one arrives, linked once",
               ("create",), needs=_findable),
+    CheckKind("rapid-edits", "mapping", "an edit right after create, two edits at once, an edit right after one arrived: each arrives, on one record",
+              ("create",), needs=_findable),
     CheckKind("forward", "row", "a value written at the source reaches the target, on create and on edit"),
     CheckKind("reverse", "row", "a value written at the target reaches the source"),
     CheckKind("round-trip", "row", "a value written at the source, then a new one at the target, each arrive exactly as written"),

@@ -207,6 +207,7 @@ SCENARIOS: dict[str, tuple[Callable[[Faults], Any], Any, Any]] = {
     "deletes-propagated": (contact_after_source_deleted, True, False),
     "chain-stops": (far_end_of_chain, 1, 0),
     "stale-read": (forward_edit, "Bea", "Ada"),
+    "whole-second-cursor": (forward_edit, "Bea", "Ada"),
     "conditions-ignored": (gated_row, MISSING, "123"),
 }
 
