@@ -138,6 +138,13 @@ def test_the_fake_refuses_a_patch_of_the_read_only_change_stamp(fakes: FakeSyste
     assert fakes.records("powerofficego", "Customers")[0]["PhoneNumber"] == "+47 22 33 44 55"
 
 
+def test_the_fake_answers_a_patch_path_that_is_no_json_pointer_with_400(fakes: FakeSystems, client: httpx.Client) -> None:
+    seed_for(fakes["powerofficego"], BY_NAME["get_customer"])  # type: ignore[arg-type]
+    answer = client.patch("/v2/Customers/12345", content=b'[{"op": "replace", "path": "PhoneNumber", "value": "1"}]',
+                          headers={"Content-Type": "application/json-patch+json"})
+    assert answer.status_code == 400 and "JSON Pointer" in answer.json()["detail"]
+
+
 def test_the_fake_orders_by_id_unless_told_and_ignores_undocumented_filters(fakes: FakeSystems,
                                                                            client: httpx.Client) -> None:
     fake = fakes["powerofficego"]
