@@ -20,8 +20,10 @@ import httpx
 import pytest
 
 from dataflow_qa.systems.adapters.base import AdapterError
+from dataflow_qa.systems.auth import soticket
 from dataflow_qa.systems.adapters.superoffice import SuperOfficeAdapter
 from dataflow_qa.systems.config import build_adapters
+from dataflow_qa.systems.transport import HttpClient
 from dataflow_qa.fakes import FakeSystems
 from dataflow_qa.fakes.hub import no_wait
 from dataflow_qa.fakes.superoffice import DEFAULT_TOP, SuperOfficeFake
@@ -348,3 +350,36 @@ def test_list_items_are_updated_with_put(fakes: FakeSystems) -> None:
     assert [w.action for w in fakes.writes(SO)] == ["create", "replace"]
     record = adapter.get("Listcountryitems", item)
     assert record is not None and record.data["Name"] == "Noreg" and record.data["CountryId"] == int(item)
+
+
+# -- the ticket ---------------------------------------------------------------------
+def test_an_expired_ticket_is_renewed_once_and_the_call_resent(fakes: FakeSystems) -> None:
+    fake = fakes[SO]
+    assert isinstance(fake, SuperOfficeFake)
+    renewals: list[str] = []
+
+    def renew() -> str:
+        fake.renew_ticket()
+        renewals.append(fake.credentials["ticket"])
+        return fake.credentials["ticket"]
+
+    http = HttpClient(SO, fakes.config().systems[SO].base_url, transport=fakes.transport(), sleep=no_wait,
+                      auth=soticket(fake.credentials["ticket"], fake.credentials["app_token"], renew=renew))
+    record_id = fakes.seed(SO, "Person", [{"Lastname": "Still here"}])[0]
+    fake.expire_tokens()
+    assert http.send("GET", f"/Person/{record_id}").json()["Lastname"] == "Still here"
+    assert len(renewals) == 1
+    http.close()
+
+
+def test_a_ticket_that_stays_refused_after_renewal_is_an_auth_error(fakes: FakeSystems) -> None:
+    fake = fakes[SO]
+    renewals: list[str] = []
+    http = HttpClient(SO, fakes.config().systems[SO].base_url, transport=fakes.transport(), sleep=no_wait,
+                      auth=soticket("stale-ticket-value", fake.credentials["app_token"],
+                                    renew=lambda: renewals.append("x") or "still-wrong-ticket"))
+    with pytest.raises(AdapterError) as caught:
+        http.send("GET", "/Person/1")
+    assert caught.value.kind == "auth" and caught.value.status == 401 and renewals == ["x"]
+    assert "stale-ticket-value" not in str(caught.value) and "still-wrong-ticket" not in str(caught.value)
+    http.close()
