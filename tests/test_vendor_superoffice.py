@@ -184,6 +184,11 @@ def documented(name: str, **changes: Any) -> Handler:
     return lambda request: httpx.Response(response["status"], content=content, headers=response["headers"])
 
 
+def person_by_path(request: httpx.Request) -> httpx.Response:
+    """The documented person, with the id the request's path asks for."""
+    return documented("get a person", PersonId=int(request.url.path.rsplit("/", 1)[1]))(request)
+
+
 @pytest.fixture
 def adapter_for(fakes: FakeSystems) -> Iterator[Callable[[Served], SuperOfficeAdapter]]:
     """Adapters built as the hub builds them (configuration, auth, HttpClient), served by a :class:`Served`."""
@@ -254,8 +259,7 @@ def test_delete_accepts_the_documented_204(adapter_for: Callable) -> None:
 
 def test_changes_query_the_archive_as_sesam_does_and_read_rows_by_primary_key(adapter_for: Callable) -> None:
     served = Served({("GET", "/Person"): documented("list persons (OData archive)"),
-                     ("GET", r"/Person/(\d+)"): lambda request: documented(
-                         "get a person", PersonId=int(request.url.path.rsplit("/", 1)[1]))(request)})
+                     ("GET", r"/Person/(\d+)"): person_by_path})
     records = adapter_for(served).changed_since("Person", None)
     assert sorted(r.id for r in records) == ["2842", "7724"]
     query = served.requests[0].url.params
@@ -337,10 +341,26 @@ def test_records_sharing_a_second_across_pages_are_all_listed(documents: list[Do
 
 def test_find_on_a_path_without_an_archive_column_compares_client_side(fakes: FakeSystems) -> None:
     adapter = fakes.adapters(page_size=2)[SO]
-    wanted = adapter.create("Person", {"Lastname": "a", "OfficePhones.Value": "+47 22 33 44 55"})
+    wanted = adapter.create("Person", {"Lastname": "a", "Description": "the one"})
     for n in range(3):
-        adapter.create("Person", {"Lastname": f"other {n}", "OfficePhones.Value": f"+47 99 {n}"})
+        adapter.create("Person", {"Lastname": f"other {n}", "Description": f"the other {n}"})
+    assert adapter.find("Person", "Description", "the one") == [wanted]
+
+
+def test_find_by_phone_and_marker_use_the_fakes_archive_columns(fakes: FakeSystems) -> None:
+    adapter = fakes.adapters(page_size=2)[SO]
+    wanted = adapter.create("Person", {"Lastname": "a", "OfficePhones.Value": "+47 22 33 44 55"})
+    adapter.create("Person", {"Lastname": "b", "OfficePhones.Value": "+47 99 88 77 66"})
+    marker = fakes.records(SO, "Person")[0]["ExtraFields"]["x_dataflow_qa_marker"]
     assert adapter.find("Person", "OfficePhones.Value", "+47 22 33 44 55") == [wanted]
+    assert adapter.find("Person", "ExtraFields.x_dataflow_qa_marker", marker) == [wanted]
+
+
+def test_find_by_office_phone_filters_on_the_archive_phone_column(adapter_for: Callable) -> None:
+    served = Served({("GET", "/Person"): documented("list changed persons as Sesam does"),
+                     ("GET", r"/Person/(\d+)"): person_by_path})
+    assert adapter_for(served).find("Person", "OfficePhones.Value", "cum") == ["2842", "7724"]
+    assert served.requests[0].url.params["$filter"] == "personDirectPhone/formattedNumber eq 'cum'"
 
 
 def test_list_items_are_updated_with_put(fakes: FakeSystems) -> None:
