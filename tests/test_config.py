@@ -10,7 +10,7 @@ import pytest
 from dataflow_qa.systems.adapters.base import AdapterError
 from dataflow_qa.systems.adapters.powerofficego import PowerOfficeAdapter
 from dataflow_qa.systems.adapters.salesforce import SalesforceAdapter
-from dataflow_qa.systems.auth import ClientCredentials, RefreshToken, StaticAuth, WebCrmLogin
+from dataflow_qa.systems.auth import ClientCredentials, RefreshToken, SoTicketAuth, StaticAuth, WebCrmLogin
 from dataflow_qa.systems.config import ConfigError, build_adapter, dump_config, load_config, make_auth, parse_config
 from dataflow_qa.fakes import FakeSystems
 from dataflow_qa.generator.parse import find_documents, parse_paths
@@ -143,5 +143,5 @@ def test_fake_configurations_round_trip_and_hold_no_secrets() -> None:
     assert not any(secret in text for secret in fakes.env().values())
     kinds = {system_id: type(make_auth(s, fakes.env())) for system_id, s in reloaded.systems.items()}
     assert kinds == {"crmoffice": RefreshToken, "customcrm": StaticAuth, "powerofficego": ClientCredentials,
-                     "salesforce": ClientCredentials, "superoffice": StaticAuth, "webcrm": WebCrmLogin}
+                     "salesforce": ClientCredentials, "superoffice": SoTicketAuth, "webcrm": WebCrmLogin}
     assert reloaded.systems["powerofficego"].rate_limit == 8.0

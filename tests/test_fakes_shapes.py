@@ -127,7 +127,7 @@ def test_superoffice_refuses_calls_without_app_token_and_malformed_phone_lists(s
     bad = served.http.post(f"{base}/Person", json={"OfficePhones": "22 33"}, headers=superoffice_headers(served))
     assert bad.status_code == 400 and "OfficePhones" in bad.json()["Error"]
     item = served.http.post(f"{base}/List/Country/Items", json={"Name": "Norge"}, headers=superoffice_headers(served))
-    assert item.status_code == 200 and isinstance(item.json()["Id"], int)
+    assert item.status_code == 200 and isinstance(item.json()["CountryId"], int)  # country items are keyed CountryId
     assert served.http.get(f"{base}/List/Country/Items", headers=superoffice_headers(served)).json()[-1]["Name"] == "Norge"
 
 
