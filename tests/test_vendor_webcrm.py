@@ -213,13 +213,14 @@ def answer(example: dict[str, Any]) -> httpx.Response:
 class Served:
     """A WebCRM adapter whose calls get the given answers in turn (the login its documented one)."""
 
-    def __init__(self, *answers: httpx.Response | Callable[[httpx.Request], httpx.Response], page_size: int = 100) -> None:
+    def __init__(self, *answers: httpx.Response | Callable[[httpx.Request], httpx.Response], page_size: int = 100,
+                 **system: Any) -> None:
         self.requests: list[httpx.Request] = []
         self.sleeps: list[float] = []
         self._answers: Iterator[httpx.Response | Callable[[httpx.Request], httpx.Response]] = iter(answers)
         data = {"sandbox": {"allowed_hosts": ["api.webcrm.com"]},
                 "systems": {"webcrm": {"dialect": "webcrm", "base_url": BASE, "auth": "webcrm-apilogin",
-                                       "auth_code_env": "WEBCRM_AUTH_CODE", "page_size": page_size}}}
+                                       "auth_code_env": "WEBCRM_AUTH_CODE", "page_size": page_size, **system}}}
         env = {"WEBCRM_AUTH_CODE": AUTH_CODE}
         self.adapter: Adapter = build_adapters(parse_config(data, env), env=env, transport=httpx.MockTransport(self._handle),
                                                sleep=self.sleeps.append)["webcrm"]
@@ -269,6 +270,13 @@ def test_a_create_answered_without_a_body_finds_the_record_by_its_marker() -> No
 
     served = Served(httpx.Response(200), found)
     assert served.adapter.create("Users", {"UserMobilePhone": "+47 1"}) == "12"
+
+
+def test_a_create_answered_without_a_body_or_a_marker_is_an_error_not_a_guess() -> None:
+    served = Served(httpx.Response(200), marker_field="")
+    with pytest.raises(AdapterError) as caught:
+        served.adapter.create("Users", {"UserMobilePhone": "+47 1"})
+    assert f"POST {BASE}/Users answered 200" in str(caught.value) and "no marker" in str(caught.value)
 
 
 def test_an_update_puts_the_whole_documented_record() -> None:
