@@ -7,6 +7,7 @@ midway must be cleaned up by ``dataflow-qa reap``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -49,10 +50,10 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[dict]:
     """Fakes served on a loopback port; the sandbox configuration and credentials."""
-    folder = tmp_path_factory.mktemp("e2e")
+    folder.mkdir(parents=True, exist_ok=True)
     config = folder / "sandbox.toml"
     out = folder / "serve.out"
     fakes = start([str(BIN / "dataflow-qa"), "fakes", "serve", "--port", "0", "--no-rate-limits", "--write-config", str(config)], dict(os.environ), out)
@@ -69,15 +70,30 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         stop(fakes)
 
 
-@pytest.fixture
-def engine(served: dict, request: pytest.FixtureRequest) -> Iterator[subprocess.Popen]:
-    """The reference engine as its own process, polling every second (faults from the test's param)."""
-    faults = getattr(request, "param", "")
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Fakes shared by the module's runs."""
+    with serving(tmp_path_factory.mktemp("e2e")) as fakes:
+        yield fakes
+
+
+@contextlib.contextmanager
+def engine_on(served: dict, faults: str = "") -> Iterator[subprocess.Popen]:
+    """The reference engine as its own process, polling every second."""
     log = served["folder"] / f"engine-{faults or 'clean'}.log"
     process = start([str(BIN / "dataflow-qa"), "engine", "run", "--config", str(served["config"]), "--interval", "1", "--faults", faults], served["env"], log)
-    wait_for(lambda: "engine polling" in log.read_text(), "the engine to start")
-    yield process
-    stop(process)
+    try:
+        wait_for(lambda: "engine polling" in log.read_text(), "the engine to start")
+        yield process
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def engine(served: dict, request: pytest.FixtureRequest) -> Iterator[subprocess.Popen]:
+    """The engine on the shared fakes (faults from the test's param)."""
+    with engine_on(served, getattr(request, "param", "")) as process:
+        yield process
 
 
 def record_counts(served: dict) -> dict[tuple[str, str], int]:
@@ -129,20 +145,27 @@ def test_an_engine_fault_fails_the_expected_checks(served: dict, engine: subproc
     assert passed and all(name.startswith("test_forward[") for name in passed), passed
 
 
-def test_reap_removes_what_a_killed_run_left(served: dict, engine: subprocess.Popen) -> None:
+def test_reap_removes_what_a_killed_run_left(tmp_path: Path) -> None:
     """Records the run made are in its ledger; records the sync made from them carry the run's tokens; the
     WebCRM Persons among them cannot be deleted, so reap names them and exits 1.
+
+    It has fakes of its own: on the shared ones the WebCRM Persons earlier runs
+    could not delete are still being synced while it counts.
 
     The run is limited to a mapping with property rows: the sync's copy of a
     record of a mapping without rows (WebCRM Products -> CRMOffice Companies)
     carries no token, so only the ledger names it, and a run killed before it
     adopted that copy leaves it for a person to remove (a known limit of reap).
     """
+    with serving(tmp_path / "reap") as served, engine_on(served) as engine:
+        reap_after_a_killed_run(served, engine)
+
+
+def reap_after_a_killed_run(served: dict, engine: subprocess.Popen) -> None:
+    """Kill a run once it has made records, reap, and find every record that can be deleted gone."""
     before = record_counts(served)
     ledger = served["folder"] / "ledger"
     log = served["folder"] / "killed.log"
-    for earlier in ledger.glob("*.jsonl"):  # earlier runs' ledgers stay (their WebCRM records remain): set them aside
-        earlier.rename(earlier.with_suffix(".earlier"))
     run = start(suite(served, "--no-waves", "-k", "webcrm and Persons"), served["env"], log)
     wait_for(lambda: any(p.stat().st_size > 200 for p in ledger.glob("*.jsonl")), "the run to create records")
     os.killpg(run.pid, signal.SIGKILL)
