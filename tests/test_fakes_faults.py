@@ -149,7 +149,7 @@ def test_poweroffice_allows_ten_requests_a_second_per_key(limited: Any) -> None:
 
 def test_webcrm_allows_250_requests_a_minute_and_says_when_to_retry(limited: Any) -> None:
     fakes, clock, client = limited
-    login = client.post("/webcrm/Auth/ApiLogin", params={"authCode": fakes["webcrm"].credentials["auth_code"]})
+    login = client.post("/webcrm/Auth/ApiLogin", data={"authCode": fakes["webcrm"].credentials["auth_code"]})
     headers = {"Authorization": f"Bearer {login.json()['AccessToken']}"}
     statuses = collections.Counter(client.get("/webcrm/Persons", headers=headers).status_code for _ in range(250))
     assert statuses == {200: 249, 429: 1}

@@ -39,8 +39,9 @@ FAULTS = ["--faults", "0.2", "--burst-429", "2", "--retry-after", "0.5", "--late
           "--seed", "8"]
 HARSH = ["--faults", "0.3", "--retry-after", "0.1", "--seed", "3"]
 """With the run's clients (and the engine's) allowed two attempts, about one call in eleven fails for good."""
-SLICE = "(webcrm or salesforce) and (test_link or test_forward)"
-STALLED_SLICE = "webcrm and Persons and (test_link or test_forward)"
+SLICE = "((webcrm and Products) or salesforce) and (test_link or test_forward)"
+STALLED_SLICE = "salesforce and TestContactToContacts and (test_link or test_forward)"
+"""Checks whose records cleanup can delete: WebCRM has no DELETE for Persons and Users (docs/vendors/webcrm.md)."""
 
 
 def serve(folder: Path, faults: list[str], deadline: int, quiet: int, attempts: int = 6) -> Iterator[dict]:

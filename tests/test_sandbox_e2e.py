@@ -7,6 +7,7 @@ midway must be cleaned up by ``dataflow-qa reap``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -24,6 +25,8 @@ from dataflow_qa.generator.parse import find_documents, parse_paths
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RUN_SETTINGS = "\n[run]\ndeadline = 20\nquiet_period = 3\nfirst_delay = 0.2\nmax_delay = 1\n"
+UNDELETABLE = {("webcrm", "Persons"), ("webcrm", "Users")}
+"""Entities WebCRM has no DELETE for (docs/vendors/webcrm.md): cleanup and reap name their records and leave them."""
 
 
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 60.0) -> object:
@@ -47,10 +50,10 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[dict]:
     """Fakes served on a loopback port; the sandbox configuration and credentials."""
-    folder = tmp_path_factory.mktemp("e2e")
+    folder.mkdir(parents=True, exist_ok=True)
     config = folder / "sandbox.toml"
     out = folder / "serve.out"
     fakes = start([str(BIN / "dataflow-qa"), "fakes", "serve", "--port", "0", "--no-rate-limits", "--write-config", str(config)], dict(os.environ), out)
@@ -67,15 +70,30 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         stop(fakes)
 
 
-@pytest.fixture
-def engine(served: dict, request: pytest.FixtureRequest) -> Iterator[subprocess.Popen]:
-    """The reference engine as its own process, polling every second (faults from the test's param)."""
-    faults = getattr(request, "param", "")
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Fakes shared by the module's runs."""
+    with serving(tmp_path_factory.mktemp("e2e")) as fakes:
+        yield fakes
+
+
+@contextlib.contextmanager
+def engine_on(served: dict, faults: str = "") -> Iterator[subprocess.Popen]:
+    """The reference engine as its own process, polling every second."""
     log = served["folder"] / f"engine-{faults or 'clean'}.log"
     process = start([str(BIN / "dataflow-qa"), "engine", "run", "--config", str(served["config"]), "--interval", "1", "--faults", faults], served["env"], log)
-    wait_for(lambda: "engine polling" in log.read_text(), "the engine to start")
-    yield process
-    stop(process)
+    try:
+        wait_for(lambda: "engine polling" in log.read_text(), "the engine to start")
+        yield process
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def engine(served: dict, request: pytest.FixtureRequest) -> Iterator[subprocess.Popen]:
+    """The engine on the shared fakes (faults from the test's param)."""
+    with engine_on(served, getattr(request, "param", "")) as process:
+        yield process
 
 
 def record_counts(served: dict) -> dict[tuple[str, str], int]:
@@ -89,18 +107,32 @@ def record_counts(served: dict) -> dict[tuple[str, str], int]:
     return counts
 
 
+def deletable(counts: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
+    """The counts of the entities cleanup can empty."""
+    return {end: count for end, count in counts.items() if end not in UNDELETABLE}
+
+
+def only_undeletable(lines: list[str], prefix: str) -> None:
+    """Problems were reported, and every one names a record WebCRM cannot delete."""
+    problems = [line for line in lines if line.startswith(prefix)]
+    assert problems and all("WebCRM has no DELETE for" in line and "remove the record by hand" in line for line in problems), problems
+
+
 def suite(served: dict, *args: str) -> list[str]:
     return [sys.executable, "-m", "pytest", "generated_tests", "-q", "-p", "no:cacheprovider", "--target", "sandbox",
             "--sandbox-config", str(served["config"]), "--ledger-dir", str(served["folder"] / "ledger"), *args]
 
 
-def test_suite_passes_and_leaves_nothing_behind(served: dict, engine: subprocess.Popen) -> None:
+def test_suite_passes_and_leaves_nothing_behind_but_what_webcrm_cannot_delete(served: dict, engine: subprocess.Popen) -> None:
+    """The checks pass; cleanup removes every record it can and names the WebCRM Persons and Users it cannot
+    (the exit status says records remain)."""
     before = record_counts(served)
     done = subprocess.run(suite(served), cwd=ROOT, env=served["env"], capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert " passed" in done.stdout and "failed" not in done.stdout.splitlines()[-1]
-    assert record_counts(served) == before
-    assert list((served["folder"] / "ledger").glob("*.jsonl")) == []
+    assert done.returncode == 1, done.stdout[-4000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout and "failed" not in done.stdout.splitlines()[-1], done.stdout[-4000:]
+    only_undeletable(done.stdout.splitlines(), "dataflow-qa cleanup: ")
+    assert deletable(record_counts(served)) == deletable(before)
+    assert list((served["folder"] / "ledger").glob("*.jsonl")), "the ledger stays while records remain"
 
 
 @pytest.mark.parametrize("engine", ["one-way"], indirect=True)
@@ -113,14 +145,24 @@ def test_an_engine_fault_fails_the_expected_checks(served: dict, engine: subproc
     assert passed and all(name.startswith("test_forward[") for name in passed), passed
 
 
-def test_reap_removes_what_a_killed_run_left(served: dict, engine: subprocess.Popen) -> None:
-    """Records the run made are in its ledger; records the sync made from them carry the run's tokens.
+def test_reap_removes_what_a_killed_run_left(tmp_path: Path) -> None:
+    """Records the run made are in its ledger; records the sync made from them carry the run's tokens; the
+    WebCRM Persons among them cannot be deleted, so reap names them and exits 1.
+
+    It has fakes of its own: on the shared ones the WebCRM Persons earlier runs
+    could not delete are still being synced while it counts.
 
     The run is limited to a mapping with property rows: the sync's copy of a
     record of a mapping without rows (WebCRM Products -> CRMOffice Companies)
     carries no token, so only the ledger names it, and a run killed before it
     adopted that copy leaves it for a person to remove (a known limit of reap).
     """
+    with serving(tmp_path / "reap") as served, engine_on(served) as engine:
+        reap_after_a_killed_run(served, engine)
+
+
+def reap_after_a_killed_run(served: dict, engine: subprocess.Popen) -> None:
+    """Kill a run once it has made records, reap, and find every record that can be deleted gone."""
     before = record_counts(served)
     ledger = served["folder"] / "ledger"
     log = served["folder"] / "killed.log"
@@ -132,7 +174,6 @@ def test_reap_removes_what_a_killed_run_left(served: dict, engine: subprocess.Po
     stop(engine)  # the pass under way finishes, so nothing more is copied while we reap
     reaped = subprocess.run([str(BIN / "dataflow-qa"), "reap", "--config", str(served["config"]), "--ledger-dir", str(ledger)],
                             cwd=ROOT, env=served["env"], capture_output=True, text=True, timeout=300)
-    assert reaped.returncode == 0, reaped.stdout + reaped.stderr
-    assert "all removed" in reaped.stdout
-    assert record_counts(served) == before
-    assert list(ledger.glob("*.jsonl")) == []
+    assert reaped.returncode == 1, reaped.stdout + reaped.stderr
+    only_undeletable([line.partition(": ")[2] for line in reaped.stderr.splitlines()], "webcrm: DELETE ")
+    assert deletable(record_counts(served)) == deletable(before)

@@ -182,7 +182,9 @@ def test_webcrm_login_sends_the_auth_code_and_uses_the_access_token() -> None:
     script = Script(_token_endpoint(issued, key="AccessToken", lifetime="ExpiresIn"))
     client(script, auth=WebCrmLogin("https://api.example.test/Auth/ApiLogin", SECRET)).send("GET", "/Persons")
     login, call = script.requests
-    assert login.method == "POST" and login.url.params["authCode"] == SECRET
+    assert login.method == "POST" and "authCode" not in login.url.params
+    assert login.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert dict(httpx.QueryParams(login.content.decode())) == {"authCode": SECRET}
     assert call.headers["Authorization"] == "Bearer tok0"
 
 
