@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from engine_support import document, section
+from dataflow_qa.systems.adapters.base import AdapterError
 from dataflow_qa.targets.fake import FakeTarget
 
 VIEWS = document("Powerofficego", "Crmoffice",
@@ -69,3 +70,14 @@ def test_records_of_different_systems_never_share_an_id_on_the_memory_wire() -> 
 def test_an_unknown_wire_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown wire 'tcp'; use one of memory, http"):
         FakeTarget([VIEWS], wire="tcp")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("wire", ["memory", "http"])
+def test_an_entity_the_api_cannot_delete_is_refused_on_either_wire(wire: str) -> None:
+    persons = document("Webcrm", "Crmoffice", section("Webcrm", "Persons", "Crmoffice", "Contacts", rows=[("PersonFirstName", "givenName", '"string"')]))
+    target = FakeTarget([persons], wire=wire)  # type: ignore[arg-type]
+    person = target.adapters["webcrm"].create("Persons", {"PersonFirstName": "Kari"})
+    with pytest.raises(AdapterError) as refused:
+        target.adapters["webcrm"].delete("Persons", person)
+    assert refused.value.kind == "unsupported" and target.adapters["webcrm"].get("Persons", person) is not None
+    target.close()
