@@ -24,6 +24,11 @@ def _typed_rows(mapping: Mapping) -> list[PropertyMap]:
     return [row for row in mapping.properties if row.type is not None]
 
 
+def _three_valued_rows(mapping: Mapping) -> list[PropertyMap]:
+    """Rows that can hold three different values: conflicting edits must differ from each other and from what was there."""
+    return [row for row in mapping.properties if row.type != "boolean"]
+
+
 def _independent_rows(mapping: Mapping) -> list[PropertyMap]:
     """Rows with at least one other row sharing neither its source nor its target."""
     return [
@@ -85,7 +90,7 @@ CHECK_KINDS: tuple[CheckKind, ...] = (
     CheckKind("forward", "row", "a value written at the source reaches the target, on create and on edit"),
     CheckKind("reverse", "row", "a value written at the target reaches the source"),
     CheckKind("round-trip", "row", "a value written at the source, then a new one at the target, each arrive exactly as written"),
-    CheckKind("conflict", "row", "edits on both sides, in both orders: the later one wins on both"),
+    CheckKind("conflict", "row", "edits on both sides, in both orders: the later one wins on both", rows=_three_valued_rows),
     CheckKind("empty", "row", "an empty value never overwrites a non-empty one, emptied at either end"),
     CheckKind("near-miss", "row", "edits that change one small thing (case, whitespace, Unicode form, one character, a leading zero) arrive exactly, both ways"),
     CheckKind("isolation", "row", "editing one property changes no other mapped property", rows=_independent_rows),
