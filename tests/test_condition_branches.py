@@ -62,3 +62,22 @@ def test_an_engine_that_ignores_conditions_fails_isolation(source: str) -> None:
     row = next(r for r in MAPPING.properties if r.source == source)
     outcome = session(("conditions-ignored",)).check("isolation", MAPPING, row, "branches::isolation").outcome
     assert outcome.status == "failed", outcome.message
+
+
+TARGET_GATED = document("Alpha", "Beta", section("Alpha", "Customers", "Beta", "Accounts", rows=[
+    ("number", "Number", '"string"'),
+    ("number", "OrgNo (Dependant on having wd:Q20 in Address.Country)", '"string"'),
+    ("orgNumber", "OrgNo (Dependant on having NO in Address.Country)", '"string"'),
+    ("country", "Address.Country", '"string"'),
+]))
+"""tripletex-powerofficego's shape: conditions on the target side, two rows into one target property."""
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_condition_on_the_target_side_gates_the_row_both_ways(kind: str) -> None:
+    """An edit of OrgNo at a NO account must not flow back through the wd:Q20 row into number (and on to Number)."""
+    mapping = TARGET_GATED.mappings[0]
+    row = next(r for r in mapping.properties if r.source == "orgNumber")
+    state = Session(lambda scoped: FakeTarget(scoped), [TARGET_GATED], 5, "target-gated", PROFILES["fake"])
+    result = state.check(kind, mapping, row, f"target-gated::{kind}")
+    assert result.outcome.status == "passed", result.outcome.message
