@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.make_corpus import ENTITY_TAGS, build, load_samples, sample_files
+from benchmarks.make_corpus import ENTITY_TAGS, build, load_samples, repository_files
 from dataflow_qa.generator import jsonform
 from dataflow_qa.generator.parse import DocumentParser
 
@@ -31,9 +31,9 @@ def model(document: object) -> str:
 
 
 def test_corpus_documents_are_distinct_and_parse_cleanly(tmp_path: Path) -> None:
-    samples = load_samples([p for p in sample_files() if p.name.startswith("asana-")] + [ROOT / "specs" / "webcrm-crmoffice.rst"])
+    samples = load_samples([p for p in repository_files() if p.name.startswith("asana-")] + [ROOT / "specs" / "webcrm-crmoffice.rst"])
     assert len(samples) == 5
-    paths = build(14, tmp_path / "corpus", samples)  # three copies of each sample
+    paths = build(14, tmp_path / "corpus", samples, vary=True)  # three copies of each sample
     assert len(paths) == 14 == len({p.name for p in paths})
     assert len({hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}) == 14
     parser = DocumentParser()
@@ -54,3 +54,14 @@ def test_quick_benchmark_prints_the_table(tmp_path: Path) -> None:
     for label in ROWS:
         assert any(label in line for line in table), f"no row for {label!r} in:\n{done.stdout}"
     assert all(line.count("|") == 9 for line in table)
+
+
+def test_copies_of_the_family_keep_its_shape(tmp_path: Path) -> None:
+    """Without cutting rows, a renamed copy has its sample's sections, rows and conditions: the family's density."""
+    samples = load_samples([ROOT / "specs" / "webcrm-crmoffice.rst", ROOT / "tests" / "data" / "corpus" / "freshteam-membercare.rst"])
+    paths = build(4, tmp_path / "corpus", samples, vary=False)
+    parser = DocumentParser()
+    documents = [parser.parse_file(p, p.name).document for p in paths]
+    shape = [(len(d.mappings), sum(len(m.properties) for m in d.mappings),
+              sum(1 for m in d.mappings for r in m.properties if r.source_condition or r.target_condition)) for d in documents]
+    assert shape[:2] == shape[2:] and documents[0].source.id != documents[2].source.id
