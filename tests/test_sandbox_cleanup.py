@@ -1,0 +1,82 @@
+"""The end-of-run cleanup deletes only what the run can prove it made, on served fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dataflow_qa.fakes import FakeSystems
+from dataflow_qa.generator.parse import find_documents, parse_paths
+from dataflow_qa.systems.adapters.crmoffice import CrmOfficeAdapter
+from dataflow_qa.systems.config import dump_config
+from dataflow_qa.targets.sandbox import SandboxTarget
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = [r.document for r in parse_paths(find_documents([str(ROOT / "specs")])) if r.document is not None]
+RUN_ID = "c1ea9"
+
+
+@pytest.fixture
+def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeSystems, Path, str]]:
+    """Fakes served on loopback, a sandbox configuration for them (no quiet period) and their credentials set."""
+    fakes = FakeSystems.from_documents(DOCUMENTS)
+    with fakes.serve() as server:
+        config = tmp_path / "sandbox.toml"
+        config.write_text(dump_config(fakes.config(server.url)) + "\n[run]\nquiet_period = 0\n", encoding="utf-8")
+        for name, value in fakes.env().items():
+            monkeypatch.setenv(name, value)
+        yield fakes, config, server.url
+
+
+def names(fakes: FakeSystems) -> list[str]:
+    return sorted(company["name"] for company in fakes.records("crmoffice", "Companies"))
+
+
+def test_a_record_from_before_the_run_survives_cleanup_even_when_the_start_listing_missed_it(
+        served: tuple[FakeSystems, Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CRMOffice Companies is filled only by a mapping without rows, so nothing of the run marks its records.
+
+    The old cleanup deleted every Companies record missing from the listing
+    taken at the start; a listing that skips a record (paging without an
+    order can) made a customer's own company look new, and an edit by
+    someone else during the run put it in the end listing too.
+    """
+    fakes, config, url = served
+    [theirs] = fakes.seed("crmoffice", "Companies", [{"name": "Acme AS, a customer's own"}])
+    listed = CrmOfficeAdapter.changed_since
+
+    def skipping_theirs_at_the_start(self: CrmOfficeAdapter, entity: str, since: object) -> list:
+        records = listed(self, entity, since)
+        return [r for r in records if r.id != theirs] if since is None else records
+
+    monkeypatch.setattr(CrmOfficeAdapter, "changed_since", skipping_theirs_at_the_start)
+    target = SandboxTarget(DOCUMENTS, config, RUN_ID, tmp_path / "ledger")
+    monkeypatch.setattr(CrmOfficeAdapter, "changed_since", listed)
+    others = fakes.adapters(root_url=url, client="someone-else")
+    others["crmoffice"].update("Companies", theirs, {"name": "Acme AS, renamed by its owner"})
+    ours = target.adapters["crmoffice"].create("Companies", {"name": "made by this run's check"})
+    target.ledger.add("crmoffice", "Companies", ours)
+    copied = others["crmoffice"].create("Companies", {"name": f"dfqa-{RUN_ID}-7"})  # the sync's copy of a run value
+
+    problems = target.cleanup()
+    target.close()
+
+    assert problems == []
+    assert names(fakes) == ["Acme AS, renamed by its owner"]
+    assert copied not in [c["id"] for c in fakes.records("crmoffice", "Companies")]
+    [note] = target.notes
+    assert note.startswith(f"left in place: crmoffice Companies {theirs}: changed during the run and not seen at its start")
+
+
+def test_a_record_of_another_run_is_not_this_runs(served: tuple[FakeSystems, Path, str], tmp_path: Path) -> None:
+    """Run ids share no prefix with the sweep's needle: ``dfqa-<id>-`` ends at the dash."""
+    fakes, config, url = served
+    target = SandboxTarget(DOCUMENTS, config, RUN_ID, tmp_path / "ledger")
+    others = fakes.adapters(root_url=url, client="someone-else")
+    others["webcrm"].create("Persons", {"PersonFirstName": f"dfqa-{RUN_ID}0-3"})
+    others["webcrm"].create("Persons", {"PersonFirstName": f"dfqa-{RUN_ID}-3"})
+    assert target.cleanup() == []
+    target.close()
+    assert [p["PersonFirstName"] for p in fakes.records("webcrm", "Persons")] == [f"dfqa-{RUN_ID}0-3"]
