@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from dataflow_qa.fakes import FakeSystems
 from dataflow_qa.generator.parse import find_documents, parse_paths
+from dataflow_qa.systems.adapters.base import Record
 from dataflow_qa.systems.adapters.crmoffice import CrmOfficeAdapter
 from dataflow_qa.systems.config import dump_config
 from dataflow_qa.targets.sandbox import SandboxTarget
@@ -41,7 +43,8 @@ def test_a_record_from_before_the_run_survives_cleanup_even_when_the_start_listi
     The old cleanup deleted every Companies record missing from the listing
     taken at the start; a listing that skips a record (paging without an
     order can) made a customer's own company look new, and an edit by
-    someone else during the run put it in the end listing too.
+    someone else during the run put it in the end listing too. Now only a
+    creation stamp after the run began makes such a record the run's.
     """
     fakes, config, url = served
     [theirs] = fakes.seed("crmoffice", "Companies", [{"name": "Acme AS, a customer's own"}])
@@ -59,6 +62,7 @@ def test_a_record_from_before_the_run_survives_cleanup_even_when_the_start_listi
     ours = target.adapters["crmoffice"].create("Companies", {"name": "made by this run's check"})
     target.ledger.add("crmoffice", "Companies", ours)
     copied = others["crmoffice"].create("Companies", {"name": f"dfqa-{RUN_ID}-7"})  # the sync's copy of a run value
+    others["crmoffice"].create("Companies", {"name": "the sync's copy of a WebCRM Product the run made"})
 
     problems = target.cleanup()
     target.close()
@@ -67,7 +71,8 @@ def test_a_record_from_before_the_run_survives_cleanup_even_when_the_start_listi
     assert names(fakes) == ["Acme AS, renamed by its owner"]
     assert copied not in [c["id"] for c in fakes.records("crmoffice", "Companies")]
     [note] = target.notes
-    assert note.startswith(f"left in place: crmoffice Companies {theirs}: changed during the run and not seen at its start")
+    assert note.startswith(f"left in place: crmoffice Companies {theirs}: changed during the run and not seen at its start, "
+                           "but not created after it began")
 
 
 def test_a_record_of_another_run_is_not_this_runs(served: tuple[FakeSystems, Path, str], tmp_path: Path) -> None:
@@ -80,3 +85,13 @@ def test_a_record_of_another_run_is_not_this_runs(served: tuple[FakeSystems, Pat
     assert target.cleanup() == []
     target.close()
     assert [p["PersonFirstName"] for p in fakes.records("webcrm", "Persons")] == [f"dfqa-{RUN_ID}0-3"]
+
+
+@pytest.mark.parametrize(("field", "found"), [
+    ("CreatedDate", True), ("PersonCreatedAt", True), ("CreatedDateTimeOffset", True), ("createdAt", True),
+    ("CreatedById", False), ("UpdatedDate", False), ("LastCreatedInvoiceNo", False),
+])
+def test_the_creation_time_is_read_from_the_systems_own_field(field: str, found: bool) -> None:
+    adapter = FakeSystems.from_documents(DOCUMENTS).adapters()["crmoffice"]
+    record = Record("1", {"id": "1", field: "2026-01-02T03:04:05Z"}, datetime(2026, 1, 2, tzinfo=timezone.utc))
+    assert adapter.created("Companies", record) == (datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc) if found else None)
