@@ -112,6 +112,18 @@ def test_an_entity_pointed_at_a_wrong_collection_fails_its_create(serve: Callabl
     assert out.splitlines()[-1].endswith("1 steps failed")
 
 
+def test_a_field_the_system_requires_and_the_documents_lack_comes_from_defaults(serve: Callable[..., Served], capsys: pytest.CaptureFixture[str]) -> None:
+    served = serve()
+    served.fakes["salesforce"].required = {"Product2": ("Name",)}
+    code, out = served.preflight(capsys)
+    assert code == 1 and rows(out)[("salesforce", "Product2", "create")] == "FAIL"
+    assert "[defaults.salesforce.Product2]" in out
+    served.config.write_text(served.config.read_text() + '\n[defaults.salesforce.Product2]\nName = "dataflow-qa"\n')
+    code, out = served.preflight(capsys)
+    assert code == 0, out
+    assert served.left() == {}
+
+
 def refusing_updates(request: httpx.Request, fakes: App) -> httpx.Response:
     """SuperOffice refuses every write to an existing record (a role without edit rights)."""
     if request.url.path.startswith("/superoffice/") and request.method in ("PUT", "PATCH"):
