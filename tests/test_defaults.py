@@ -101,3 +101,10 @@ def test_creates_of_the_sandbox_adapters_send_the_defaults(tmp_path: Path) -> No
         {"Name": "dfqa-2", "IsActive": True},
         {"ProductCode": "dfqa-3"},
     ]
+
+
+def test_a_quoted_entity_name_is_found_on_its_line() -> None:
+    text = SYSTEMS + '\n[defaults.salesforce."Product 2"]\nName = "x"\n'
+    config = parse_config(tomllib.loads(text), ENV, "sandbox.toml", text)
+    assert config.defaults == {"salesforce": {"Product 2": {"Name": "x"}}}
+    assert config.where("defaults", "salesforce", "Product 2") == "sandbox.toml:11"
