@@ -75,6 +75,19 @@ def test_a_record_from_before_the_run_survives_cleanup_even_when_the_start_listi
                            "but not created after it began")
 
 
+def test_a_copy_further_down_a_flow_without_rows_goes_and_a_record_from_before_stays(
+        served: tuple[FakeSystems, Path, str], tmp_path: Path) -> None:
+    """Salesforce Customer -> CRMOffice Contacts has no rows, so the sync's copy is empty, and so is its copy in
+    SuperOffice Person (Contacts -> Person has rows): only its creation time shows it is new."""
+    fakes, config, url = served
+    fakes.seed("superoffice", "Person", [{"Firstname": "Kari", "Lastname": "Nordmann"}])
+    target = SandboxTarget(DOCUMENTS, config, RUN_ID, tmp_path / "ledger")
+    fakes.adapters(root_url=url, client="sesam-talk-engine")["superoffice"].create("Person", {})
+    assert target.cleanup() == []
+    target.close()
+    assert [person.get("Firstname") for person in fakes.records("superoffice", "Person")] == ["Kari"]
+
+
 def test_a_record_of_another_run_is_not_this_runs(served: tuple[FakeSystems, Path, str], tmp_path: Path) -> None:
     """Run ids share no prefix with the sweep's needle: ``dfqa-<id>-`` ends at the dash."""
     fakes, config, url = served
