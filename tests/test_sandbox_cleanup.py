@@ -88,6 +88,23 @@ def test_a_copy_further_down_a_flow_without_rows_goes_and_a_record_from_before_s
     assert [person.get("Firstname") for person in fakes.records("superoffice", "Person")] == ["Kari"]
 
 
+def test_a_record_from_before_the_run_that_the_sync_wrote_the_runs_values_into_stays(
+        served: tuple[FakeSystems, Path, str], tmp_path: Path) -> None:
+    """A merge into an existing record puts the run's values in it; its creation time says it is not the run's."""
+    fakes, config, url = served
+    [theirs] = fakes.seed("webcrm", "Persons", [{"PersonFirstName": "Ola", "PersonLastName": "Nordmann"}])
+    target = SandboxTarget(DOCUMENTS, config, RUN_ID, tmp_path / "ledger")
+    engine = fakes.adapters(root_url=url, client="sesam-talk-engine")["webcrm"]
+    engine.update("Persons", theirs, {"PersonFirstName": f"dfqa-{RUN_ID}-4"})
+    copied = engine.create("Persons", {"PersonFirstName": f"dfqa-{RUN_ID}-5"})
+    assert target.cleanup() == []
+    target.close()
+    assert [(str(p["PersonId"]), p["PersonFirstName"]) for p in fakes.records("webcrm", "Persons")] == [(theirs, f"dfqa-{RUN_ID}-4")]
+    assert copied != theirs
+    assert target.notes == [f"left in place: webcrm Persons {theirs}: they hold this run's values but were created before it "
+                            "began (the sync merged into them); their other values are as the sync left them"]
+
+
 def test_a_record_of_another_run_is_not_this_runs(served: tuple[FakeSystems, Path, str], tmp_path: Path) -> None:
     """Run ids share no prefix with the sweep's needle: ``dfqa-<id>-`` ends at the dash."""
     fakes, config, url = served
