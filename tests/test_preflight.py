@@ -72,6 +72,8 @@ def rows(out: str) -> dict[tuple[str, str, str], str]:
     return found
 
 
+UNDELETABLE = {("webcrm", "Persons"): 1, ("webcrm", "Users"): 1}
+"""What one preflight leaves: WebCRM documents no DELETE for Persons and Users."""
 STEPS = ["create", "read", "update", "changes", "changes, none since cursor", "changes, same second as cursor", "find", "delete"]
 
 
@@ -84,7 +86,10 @@ def test_every_step_passes_on_every_entity_and_nothing_is_left(serve: Callable[.
     assert {(system, entity, step) for system, entity in entities for step in STEPS} == set(table)
     assert set(table.values()) == {"ok"}
     assert out.splitlines()[-1].endswith("every step passed")
-    assert served.left() == {}
+    assert served.left() == UNDELETABLE
+    [person] = served.fakes.records("webcrm", "Persons")
+    assert f"webcrm cannot delete Persons (its API documents no delete for Persons); Persons {person['PersonId']} left in place, " \
+           f"marked by PersonDirectPhone = {person['PersonDirectPhone']!r}" in out
     assert list(served.ledger.glob("*.jsonl")) == []
 
 
@@ -121,7 +126,7 @@ def test_a_field_the_system_requires_and_the_documents_lack_comes_from_defaults(
     served.config.write_text(served.config.read_text() + '\n[defaults.salesforce.Product2]\nName = "dataflow-qa"\n')
     code, out = served.preflight(capsys)
     assert code == 0, out
-    assert served.left() == {}
+    assert served.left() == {end: 2 for end in UNDELETABLE}
 
 
 def refusing_updates(request: httpx.Request, fakes: App) -> httpx.Response:
@@ -140,26 +145,26 @@ def test_a_system_that_refuses_updates_fails_that_step_and_still_deletes(serve: 
     assert table[("superoffice", "Person", "update")] == "FAIL"
     assert "Your role may not edit Person" in out
     assert table[("superoffice", "Person", "delete")] == "ok"
-    assert served.left() == {}
+    assert served.left() == UNDELETABLE
 
 
-def refusing_person_deletes(request: httpx.Request, fakes: App) -> httpx.Response:
-    """WebCRM offers no DELETE for Persons."""
-    if request.method == "DELETE" and request.url.path.startswith("/webcrm/Persons/"):
+def refusing_product_deletes(request: httpx.Request, fakes: App) -> httpx.Response:
+    """A WebCRM that answers 405 to a DELETE its adapter believes it offers."""
+    if request.method == "DELETE" and request.url.path.startswith("/webcrm/Products/"):
         return httpx.Response(405, json={"Message": "The requested resource does not support http method 'DELETE'."})
     return fakes(request)
 
 
-def test_an_entity_the_system_cannot_delete_is_said_so_with_its_marker(serve: Callable[..., Served], capsys: pytest.CaptureFixture[str]) -> None:
-    served = serve(refusing_person_deletes)
+def test_a_delete_the_system_answers_405_is_said_so_and_the_record_named(serve: Callable[..., Served], capsys: pytest.CaptureFixture[str]) -> None:
+    served = serve(refusing_product_deletes)
     code, out = served.preflight(capsys, "--json")
     report = json.loads(out)
-    [delete] = [s for s in report["steps"] if (s["system"], s["entity"], s["step"]) == ("webcrm", "Persons", "delete")]
+    [delete] = [s for s in report["steps"] if (s["system"], s["entity"], s["step"]) == ("webcrm", "Products", "delete")]
     assert code == 0 and delete["ok"]
-    assert "webcrm cannot delete Persons" in delete["detail"]
-    [person] = served.fakes.records("webcrm", "Persons")
-    assert f"marked by PersonDirectPhone = {person['PersonDirectPhone']!r}" in delete["detail"]
-    assert person["PersonDirectPhone"].startswith(f"dfqa-{report['run_id']}-preflight")
+    [product] = served.fakes.records("webcrm", "Products")
+    assert delete["detail"].startswith("webcrm cannot delete Products (webcrm: DELETE ")
+    assert "answered 405" in delete["detail"] and "does not support http method 'DELETE'" in delete["detail"]
+    assert delete["detail"].endswith(f"Products {product['ProductId']} left in place, marked by nothing documented (only the adapter's create marker)")
 
 
 def suite(served: Served, *flags: str) -> subprocess.CompletedProcess[str]:
@@ -177,4 +182,4 @@ def test_a_sandbox_run_stops_as_a_usage_error_naming_the_failing_steps_unless_to
     assert "preflight failed" in stopped.stderr and "webcrm Persons create: webcrm: POST" in stopped.stderr
     skipped = suite(served, "--no-preflight")
     assert skipped.returncode == 5, skipped.stdout + skipped.stderr
-    assert served.left() == {}
+    assert served.left() == {("webcrm", "Users"): 1}  # Persons failed to be created
