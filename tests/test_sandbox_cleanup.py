@@ -92,16 +92,16 @@ def test_a_record_from_before_the_run_that_the_sync_wrote_the_runs_values_into_s
         served: tuple[FakeSystems, Path, str], tmp_path: Path) -> None:
     """A merge into an existing record puts the run's values in it; its creation time says it is not the run's."""
     fakes, config, url = served
-    [theirs] = fakes.seed("webcrm", "Persons", [{"PersonFirstName": "Ola", "PersonLastName": "Nordmann"}])
+    [theirs] = fakes.seed("salesforce", "Contact", [{"FirstName": "Ola", "LastName": "Nordmann"}])
     target = SandboxTarget(DOCUMENTS, config, RUN_ID, tmp_path / "ledger")
-    engine = fakes.adapters(root_url=url, client="sesam-talk-engine")["webcrm"]
-    engine.update("Persons", theirs, {"PersonFirstName": f"dfqa-{RUN_ID}-4"})
-    copied = engine.create("Persons", {"PersonFirstName": f"dfqa-{RUN_ID}-5"})
+    engine = fakes.adapters(root_url=url, client="sesam-talk-engine")["salesforce"]
+    engine.update("Contact", theirs, {"FirstName": f"dfqa-{RUN_ID}-4"})
+    copied = engine.create("Contact", {"FirstName": f"dfqa-{RUN_ID}-5", "LastName": "copy"})
     assert target.cleanup() == []
     target.close()
-    assert [(str(p["PersonId"]), p["PersonFirstName"]) for p in fakes.records("webcrm", "Persons")] == [(theirs, f"dfqa-{RUN_ID}-4")]
+    assert [(c["Id"], c["FirstName"]) for c in fakes.records("salesforce", "Contact")] == [(theirs, f"dfqa-{RUN_ID}-4")]
     assert copied != theirs
-    assert target.notes == [f"left in place: webcrm Persons {theirs}: they hold this run's values but were created before it "
+    assert target.notes == [f"left in place: salesforce Contact {theirs}: they hold this run's values but were created before it "
                             "began (the sync merged into them); their other values are as the sync left them"]
 
 
@@ -110,11 +110,11 @@ def test_a_record_of_another_run_is_not_this_runs(served: tuple[FakeSystems, Pat
     fakes, config, url = served
     target = SandboxTarget(DOCUMENTS, config, RUN_ID, tmp_path / "ledger")
     others = fakes.adapters(root_url=url, client="someone-else")
-    others["webcrm"].create("Persons", {"PersonFirstName": f"dfqa-{RUN_ID}0-3"})
-    others["webcrm"].create("Persons", {"PersonFirstName": f"dfqa-{RUN_ID}-3"})
+    others["salesforce"].create("Contact", {"FirstName": f"dfqa-{RUN_ID}0-3", "LastName": "other run"})
+    others["salesforce"].create("Contact", {"FirstName": f"dfqa-{RUN_ID}-3", "LastName": "this run"})
     assert target.cleanup() == []
     target.close()
-    assert [p["PersonFirstName"] for p in fakes.records("webcrm", "Persons")] == [f"dfqa-{RUN_ID}0-3"]
+    assert [c["FirstName"] for c in fakes.records("salesforce", "Contact")] == [f"dfqa-{RUN_ID}0-3"]
 
 
 @pytest.mark.parametrize(("field", "found"), [
