@@ -35,6 +35,7 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "init": ("dataflow_qa.generator.init", "set up a documentation repository: configuration, .gitignore, a CI workflow"),
     "fakes": ("dataflow_qa.fakes.cli", "serve the built-in fake systems over loopback HTTP ('fakes serve --help')"),
     "engine": ("dataflow_qa.engine.cli", "run the reference sync engine against configured systems ('engine run --help')"),
+    "preflight": ("dataflow_qa.targets.preflight", "try every call a sandbox run makes, per system and entity, and clean up"),
     "reap": ("dataflow_qa.targets.reap", "delete records a sandbox run left behind"),
     "mutate": ("dataflow_qa.engine.mutate", "run the suite once per named sync fault and show which checks catch it"),
 }
