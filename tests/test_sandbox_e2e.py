@@ -8,6 +8,7 @@ midway must be cleaned up by ``dataflow-qa reap``.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from dataflow_qa.generator.parse import find_documents, parse_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-RUN_SETTINGS = "\n[run]\ndeadline = 20\nquiet_period = 3\nfirst_delay = 0.2\nmax_delay = 1\n"
+RUN_SETTINGS = {"deadline": 20, "quiet_period": 3, "first_delay": 0.2, "max_delay": 1}
 
 
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 60.0) -> object:
@@ -35,6 +36,14 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float = 60.0) 
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def with_run(text: str, **settings: object) -> str:
+    """The configuration with these values in the ``[run]`` table ``fakes serve`` wrote (TOML allows no second one)."""
+    for key, value in settings.items():
+        text, found = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text, count=1)
+        assert found, f"the written configuration has no [run] {key}"
+    return text
 
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -61,7 +70,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             if line.startswith("export "):
                 name, _, value = line[len("export "):].partition("=")
                 env[name] = value.strip("'\"")
-        config.write_text(config.read_text() + RUN_SETTINGS)
+        config.write_text(with_run(config.read_text(), **RUN_SETTINGS))
         yield {"config": config, "env": env, "folder": folder}
     finally:
         stop(fakes)
