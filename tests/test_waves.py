@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from dataflow_qa.checks import PollWaiter, Wait, run_waves
+from dataflow_qa.checks import PollWaiter, Progress, Wait, run_waves
 from dataflow_qa.checks.context import Check
 from dataflow_qa.targets.sandbox import RunSettings
 
@@ -138,6 +138,50 @@ def test_reads_see_the_callers_context() -> None:
     assert sorted(seen) == ["a", "b", "c"]
 
 
+def steps(time: FakeTime, count: int, finished: dict[str, float], name: str, quiet: bool = False) -> Check:
+    """``count`` steps whose change is there at the first look (or quiet waits); notes when it ended."""
+    for step in range(count):
+        yield Wait(f"{name} step {step}", lambda: True, quiet=quiet)
+    finished[name] = time.now
+
+
+def test_a_missed_deadline_holds_up_no_other_check() -> None:
+    time, finished = FakeTime(), {}
+    outcomes = run_waves({"never": never([]), "quick": steps(time, 5, finished, "quick")}, waiter(time, 8))
+    assert outcomes["quick"].status == "passed" and outcomes["never"].status == "failed"
+    assert finished["quick"] == 0.0, "its five steps ran while the other check was still waiting"
+    assert time.now == 10.0, "the run ends when the missed deadline passes, not a wave later"
+
+
+def test_a_slow_step_of_one_check_delays_only_that_check() -> None:
+    time, finished = FakeTime(), {}
+
+    def slow() -> Check:
+        yield from arrives_after(3, [], "slow")
+        finished["slow"] = time.now
+
+    outcomes = run_waves({"slow": slow(), "quick": steps(time, 3, finished, "quick")}, waiter(time, 8))
+    assert {o.status for o in outcomes.values()} == {"passed"}
+    assert finished == {"quick": 0.0, "slow": 6.0}, "slow: arrived at 3 s, then its quiet period of 3 s"
+
+
+def test_a_quiet_period_is_paid_only_by_the_check_that_waits_for_quiet() -> None:
+    time, finished = FakeTime(), {}
+    checks = {"quiet": steps(time, 2, finished, "quiet", quiet=True), "busy": steps(time, 4, finished, "busy")}
+    assert {o.status for o in run_waves(checks, waiter(time, 8)).values()} == {"passed"}
+    assert finished == {"busy": 0.0, "quiet": 6.0}
+
+
+def test_progress_is_reported_after_each_round_and_ends_with_every_check_counted() -> None:
+    reports: list[Progress] = []
+    run_waves(mixed([]), waiter(FakeTime(), 8), report=lambda p: reports.append(Progress(**vars(p))))
+    assert reports and reports[0].pending < 5
+    last = reports[-1]
+    assert (last.total, last.pending, last.settled, last.failed) == (5, 0, 2, 3)
+    assert last.slowest == (3.0, "slow to arrive")
+    assert [r.pending for r in reports] == sorted((r.pending for r in reports), reverse=True)
+
+
 @pytest.mark.parametrize("value", ["0", "true", "2.5", '"8"'])
 def test_a_bad_concurrency_setting_names_the_file(tmp_path: Path, value: str) -> None:
     config = tmp_path / "sandbox.toml"
@@ -150,3 +194,44 @@ def test_concurrency_is_read_from_the_run_table(tmp_path: Path) -> None:
     config = tmp_path / "sandbox.toml"
     config.write_text("[run]\nconcurrency = 3\n", encoding="utf-8")
     assert RunSettings.load(config).concurrency == 3
+
+
+def test_checks_that_must_not_see_others_records_share_a_batch_only_with_checks_they_cannot_see() -> None:
+    """Row-less mappings find their linked record as "the one new record" in the target entity."""
+    from dataflow_qa.generator.parse import find_documents, parse_paths
+    from dataflow_qa.pytest_plugin.dataflow import PROFILES, Session
+
+    documents = [r.document for r in parse_paths(find_documents([str(Path(__file__).parent.parent / "specs")])) if r.document]
+    session = Session(lambda scoped: None, documents, 1, "run", PROFILES["sandbox"])
+    rowless = sorted({m.key: m for d in documents for m in d.mappings if not m.properties and m.variant != "link-only"}.items())
+    groups = session.apart([(f"{key}::{kind}", mapping) for key, mapping in rowless for kind in ("link", "delete")])
+    mappings = dict(rowless)
+    assert 1 < len(groups) < 2 * len(rowless), groups
+    for group in groups:
+        members = [mappings[name.split("::")[0]] for name in group]
+        for one in members:
+            watched = {(one.target.id, one.target_entity), *session.downstream(one.target.id, one.target_entity)}
+            for other in (m for m in members if m is not one):
+                lands = {(other.source.id, other.source_entity), *session.downstream(other.source.id, other.source_entity)}
+                assert not watched & lands, (one.key, other.key)
+
+
+def test_a_quiet_wait_lasts_at_least_as_long_as_the_slowest_propagation_seen() -> None:
+    """Under load a change may take longer than the quiet period: quiet cannot be called sooner."""
+    time, finished = FakeTime(), {}
+
+    def late_then_quiet() -> Check:
+        yield from arrives_after(5, [], "late")  # reads at 0, 1, 3, 5, 7: arrives after 7 s, quiet period 3 s
+        finished["late"] = time.now
+
+    assert run_waves({"late": late_then_quiet()}, waiter(time, 1))["late"].latencies == [7.0]
+    assert finished["late"] == 14.0
+
+
+def test_a_quiet_wait_does_not_end_while_a_change_made_before_it_is_on_its_way() -> None:
+    """The sync has not caught up with a quiet wait's writes while it is still propagating older changes."""
+    time, finished = FakeTime(), {}
+    checks = {"slow": arrives_after(5, [], "slow"), "quiet": steps(time, 1, finished, "quiet", quiet=True)}
+    outcomes = run_waves(checks, waiter(time, 1))
+    assert {o.status for o in outcomes.values()} == {"passed"}
+    assert finished["quiet"] == 7.0, "not at 3 s (its quiet period): the slow change arrived only at 7 s"
