@@ -108,6 +108,9 @@ def test_suite_passes_and_leaves_nothing_behind(served: dict, engine: subprocess
     done = subprocess.run(suite(served), cwd=ROOT, env=served["env"], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and "failed" not in done.stdout.splitlines()[-1]
+    talk = [line for line in done.stdout.splitlines() if line.startswith("dataflow-qa waves, ")]
+    assert len(talk) >= 2 and " pending, " in talk[0], "progress lines, also with -q and into a pipe"
+    assert " 0 pending, " in talk[-1] and " 0 failed of " in talk[-1] and "slowest flow" in talk[-1], talk
     assert record_counts(served) == before
     assert list((served["folder"] / "ledger").glob("*.jsonl")) == []
 

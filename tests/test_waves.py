@@ -138,38 +138,20 @@ def test_reads_see_the_callers_context() -> None:
     assert sorted(seen) == ["a", "b", "c"]
 
 
-def steps(time: FakeTime, count: int, finished: dict[str, float], name: str, quiet: bool = False) -> Check:
-    """``count`` steps whose change is there at the first look (or quiet waits); notes when it ended."""
+def steps(time: FakeTime, count: int, finished: dict[str, float], name: str) -> Check:
+    """``count`` steps whose change is there at the first look; notes when it ended."""
     for step in range(count):
-        yield Wait(f"{name} step {step}", lambda: True, quiet=quiet)
+        yield Wait(f"{name} step {step}", lambda: True)
     finished[name] = time.now
 
 
-def test_a_missed_deadline_holds_up_no_other_check() -> None:
+def test_a_missed_deadline_holds_the_others_up_no_longer_than_that_deadline() -> None:
     time, finished = FakeTime(), {}
     outcomes = run_waves({"never": never([]), "quick": steps(time, 5, finished, "quick")}, waiter(time, 8))
     assert outcomes["quick"].status == "passed" and outcomes["never"].status == "failed"
-    assert finished["quick"] == 0.0, "its five steps ran while the other check was still waiting"
-    assert time.now == 10.0, "the run ends when the missed deadline passes, not a wave later"
-
-
-def test_a_slow_step_of_one_check_delays_only_that_check() -> None:
-    time, finished = FakeTime(), {}
-
-    def slow() -> Check:
-        yield from arrives_after(3, [], "slow")
-        finished["slow"] = time.now
-
-    outcomes = run_waves({"slow": slow(), "quick": steps(time, 3, finished, "quick")}, waiter(time, 8))
-    assert {o.status for o in outcomes.values()} == {"passed"}
-    assert finished == {"quick": 0.0, "slow": 6.0}, "slow: arrived at 3 s, then its quiet period of 3 s"
-
-
-def test_a_quiet_period_is_paid_only_by_the_check_that_waits_for_quiet() -> None:
-    time, finished = FakeTime(), {}
-    checks = {"quiet": steps(time, 2, finished, "quiet", quiet=True), "busy": steps(time, 4, finished, "busy")}
-    assert {o.status for o in run_waves(checks, waiter(time, 8)).values()} == {"passed"}
-    assert finished == {"busy": 0.0, "quiet": 6.0}
+    assert "not so after 10 s" in outcomes["never"].message
+    assert finished["quick"] == 10.0, "its later steps went on when the wave's deadline passed, not later"
+    assert time.slept == [1, 2, 2, 2, 2, 1], "the last read falls on the deadline"
 
 
 def test_progress_is_reported_after_each_round_and_ends_with_every_check_counted() -> None:
@@ -180,6 +162,13 @@ def test_progress_is_reported_after_each_round_and_ends_with_every_check_counted
     assert (last.total, last.pending, last.settled, last.failed) == (5, 0, 2, 3)
     assert last.slowest == (3.0, "slow to arrive")
     assert [r.pending for r in reports] == sorted((r.pending for r in reports), reverse=True)
+    assert [r.pending for r in reports].count(0) == 1, "the end is told once (a progress line adds up batches by it)"
+
+
+def test_a_run_whose_changes_all_arrive_tells_its_end_once() -> None:
+    time, reports = FakeTime(), []
+    run_waves({"a": steps(time, 2, {}, "a"), "b": steps(time, 3, {}, "b")}, waiter(time, 1), report=lambda p: reports.append(p.pending))
+    assert reports.count(0) == 1 and reports[-1] == 0, reports
 
 
 @pytest.mark.parametrize("value", ["0", "true", "2.5", '"8"'])
@@ -214,24 +203,3 @@ def test_checks_that_must_not_see_others_records_share_a_batch_only_with_checks_
             for other in (m for m in members if m is not one):
                 lands = {(other.source.id, other.source_entity), *session.downstream(other.source.id, other.source_entity)}
                 assert not watched & lands, (one.key, other.key)
-
-
-def test_a_quiet_wait_lasts_at_least_as_long_as_the_slowest_propagation_seen() -> None:
-    """Under load a change may take longer than the quiet period: quiet cannot be called sooner."""
-    time, finished = FakeTime(), {}
-
-    def late_then_quiet() -> Check:
-        yield from arrives_after(5, [], "late")  # reads at 0, 1, 3, 5, 7: arrives after 7 s, quiet period 3 s
-        finished["late"] = time.now
-
-    assert run_waves({"late": late_then_quiet()}, waiter(time, 1))["late"].latencies == [7.0]
-    assert finished["late"] == 14.0
-
-
-def test_a_quiet_wait_does_not_end_while_a_change_made_before_it_is_on_its_way() -> None:
-    """The sync has not caught up with a quiet wait's writes while it is still propagating older changes."""
-    time, finished = FakeTime(), {}
-    checks = {"slow": arrives_after(5, [], "slow"), "quiet": steps(time, 1, finished, "quiet", quiet=True)}
-    outcomes = run_waves(checks, waiter(time, 1))
-    assert {o.status for o in outcomes.values()} == {"passed"}
-    assert finished["quiet"] == 7.0, "not at 3 s (its quiet period): the slow change arrived only at 7 s"
