@@ -107,7 +107,7 @@ def test_the_written_configuration_sets_run_timings_for_loopback_fakes(tmp_path:
         stop.set()
         server.join(30)
     run = RunSettings.load(config_file)
-    assert (run.deadline, run.quiet_period, run.first_delay, run.max_delay) == (30, 4, 0.2, 1)
+    assert (run.deadline, run.quiet_period, run.first_delay, run.max_delay) == (30, 3, 0.2, 1)
     assert config_file.read_text().count("[run]") == 1
     assert config_file.read_text() in out.getvalue(), "the printed configuration is the written one"
     env = dict(line.removeprefix("export ").split("=", 1) for line in out.getvalue().splitlines() if line.startswith("export "))
