@@ -6,12 +6,22 @@ transport waits ``--latency`` seconds per call like a remote sandbox; the
 reference engine polls in a background thread without latency::
 
     python benchmarks/waves.py --latency 0.03 --concurrency 1 8
+
+``--loopback`` measures instead what a user of the README's "Against
+sandboxes" sees: ``fakes serve`` on a loopback port with the ``[run]`` table
+it writes, ``engine run --interval 1`` as its own process, and the generated
+suite on ``--target sandbox -q``; it prints the wall time and pytest's summary.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import signal
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -97,12 +107,48 @@ def measure(documents: list[Document], latency: float, concurrency: int) -> tupl
     return took, statuses
 
 
+def loopback(specs: str) -> tuple[float, str]:
+    """Seconds of the generated suite on served fakes and the engine in its own process, and pytest's summary line."""
+    cli = Path(sys.executable).parent / "dataflow-qa"
+    with tempfile.TemporaryDirectory() as folder:
+        config, out = Path(folder) / "sandbox.toml", Path(folder) / "fakes.txt"
+        processes = [_start([str(cli), "fakes", "serve", "--port", "0", "--no-rate-limits", "--specs", specs,
+                             "--write-config", str(config)], dict(os.environ), out)]
+        try:
+            while "# --- ready ---" not in out.read_text():
+                time.sleep(0.1)
+            env = dict(os.environ)
+            env.update(re.findall(r"^export (\w+)='?([^'\n]*)'?$", out.read_text(), re.MULTILINE))
+            engine = Path(folder) / "engine.log"
+            processes.append(_start([str(cli), "engine", "run", "--config", str(config), "--interval", "1"], env, engine))
+            while "engine polling" not in engine.read_text():
+                time.sleep(0.1)
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "pytest", "generated_tests", "-q", "-p", "no:cacheprovider",
+                                   "--target", "sandbox", "--sandbox-config", str(config), "--ledger-dir", str(Path(folder) / "ledger")],
+                                  cwd=ROOT, env=env, capture_output=True, text=True)
+            return time.perf_counter() - started, done.stdout.strip().splitlines()[-1]
+        finally:
+            for process in reversed(processes):
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=60)
+
+
+def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.03, help="seconds per call (default 0.03)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--specs", default=str(ROOT / "specs"))
+    parser.add_argument("--loopback", action="store_true", help="the suite on served fakes and the engine process, as the README runs it")
     args = parser.parse_args()
+    if args.loopback:
+        took, summary = loopback(args.specs)
+        print(f"loopback fakes, engine --interval 1: {took:.0f} s  ({summary})", flush=True)
+        return
     documents = [r.document for r in parse_paths(find_documents([args.specs])) if r.document is not None]
     for concurrency in args.concurrency:
         took, statuses = measure(documents, args.latency, concurrency)

@@ -91,3 +91,24 @@ def test_the_fakes_bind_to_loopback_unless_told_otherwise_and_warn_then(capsys: 
         stop.set()
         serving.join(30)
     assert "beyond loopback: anyone who can reach it can use the printed credentials" in capsys.readouterr().err
+
+
+def test_the_written_configuration_sets_run_timings_for_loopback_fakes(tmp_path: Path) -> None:
+    """Issue 16: with the defaults (600 s deadline, 30 s quiet period) a run on the fakes takes a quarter of an hour."""
+    from dataflow_qa.targets.sandbox import RunSettings
+
+    config_file, stop, out = tmp_path / "sandbox.toml", threading.Event(), io.StringIO()
+    ready = threading.Event()
+    server = threading.Thread(target=cli.main, args=(["serve", "--port", "0", "--write-config", str(config_file)], out, ready, stop))
+    server.start()
+    try:
+        assert ready.wait(30), out.getvalue()
+    finally:
+        stop.set()
+        server.join(30)
+    run = RunSettings.load(config_file)
+    assert (run.deadline, run.quiet_period, run.first_delay, run.max_delay) == (30, 3, 0.2, 1)
+    assert config_file.read_text().count("[run]") == 1
+    assert config_file.read_text() in out.getvalue(), "the printed configuration is the written one"
+    env = dict(line.removeprefix("export ").split("=", 1) for line in out.getvalue().splitlines() if line.startswith("export "))
+    assert load_config(config_file, env).systems, "the systems part still reads: [run] is a known table"

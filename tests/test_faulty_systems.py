@@ -29,7 +29,7 @@ from dataflow_qa.systems.catalog import build_catalog
 from dataflow_qa.systems.config import build_adapters, load_config
 from dataflow_qa.reports.secrets import artifacts, encodings, scan
 from dataflow_qa.generator.parse import find_documents, parse_paths
-from test_sandbox_e2e import start, stop, wait_for
+from test_sandbox_e2e import start, stop, wait_for, with_run
 
 pytestmark = pytest.mark.faulty
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,8 +62,8 @@ def serve(folder: Path, faults: list[str], deadline: int, quiet: int, attempts: 
                 credentials[name] = value.strip("'\"")
         assert "on http://127.0.0.1:" in out.read_text(), "the fakes bind to loopback by default"
         (folder / "reap.toml").write_text(config.read_text())
-        config.write_text(config.read_text().replace("retries = 6", f"retries = {attempts}")
-                          + f"\n[run]\ndeadline = {deadline}\nquiet_period = {quiet}\nfirst_delay = 0.2\nmax_delay = 2\n")
+        config.write_text(with_run(config.read_text().replace("retries = 6", f"retries = {attempts}"),
+                                   deadline=deadline, quiet_period=quiet, first_delay=0.2, max_delay=2))
         yield {"config": config, "env": {**os.environ, **credentials}, "credentials": credentials, "folder": folder,
                "reap": folder / "reap.toml"}
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from dataflow_qa.generator.parse import find_documents, parse_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-RUN_SETTINGS = "\n[run]\ndeadline = 20\nquiet_period = 3\nfirst_delay = 0.2\nmax_delay = 1\n"
+RUN_SETTINGS = {"deadline": 20, "quiet_period": 3, "first_delay": 0.2, "max_delay": 1}
 UNDELETABLE = {("webcrm", "Persons"), ("webcrm", "Users")}
 """Entities WebCRM has no DELETE for (docs/vendors/webcrm.md): cleanup and reap name their records and leave them."""
 
@@ -38,6 +39,14 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float = 60.0) 
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def with_run(text: str, **settings: object) -> str:
+    """The configuration with these values in the ``[run]`` table ``fakes serve`` wrote (TOML allows no second one)."""
+    for key, value in settings.items():
+        text, found = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text, count=1)
+        assert found, f"the written configuration has no [run] {key}"
+    return text
 
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -64,7 +73,7 @@ def serving(folder: Path) -> Iterator[dict]:
             if line.startswith("export "):
                 name, _, value = line[len("export "):].partition("=")
                 env[name] = value.strip("'\"")
-        config.write_text(config.read_text() + RUN_SETTINGS)
+        config.write_text(with_run(config.read_text(), **RUN_SETTINGS))
         yield {"config": config, "env": env, "folder": folder}
     finally:
         stop(fakes)
@@ -130,6 +139,9 @@ def test_suite_passes_and_leaves_nothing_behind_but_what_webcrm_cannot_delete(se
     done = subprocess.run(suite(served), cwd=ROOT, env=served["env"], capture_output=True, text=True, timeout=900)
     assert done.returncode == 1, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and "failed" not in done.stdout.splitlines()[-1], done.stdout[-4000:]
+    talk = [line for line in done.stdout.splitlines() if line.startswith("dataflow-qa waves, ")]
+    assert len(talk) >= 2 and " pending, " in talk[0], "progress lines, also with -q and into a pipe"
+    assert " 0 pending, " in talk[-1] and " 0 failed of " in talk[-1] and "slowest flow" in talk[-1], talk
     only_undeletable(done.stdout.splitlines(), "dataflow-qa cleanup: ")
     assert deletable(record_counts(served)) == deletable(before)
     assert list((served["folder"] / "ledger").glob("*.jsonl")), "the ledger stays while records remain"

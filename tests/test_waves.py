@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from dataflow_qa.checks import PollWaiter, Wait, run_waves
+from dataflow_qa.checks import PollWaiter, Progress, Wait, run_waves
 from dataflow_qa.checks.context import Check
 from dataflow_qa.targets.sandbox import RunSettings
 
@@ -138,6 +138,39 @@ def test_reads_see_the_callers_context() -> None:
     assert sorted(seen) == ["a", "b", "c"]
 
 
+def steps(time: FakeTime, count: int, finished: dict[str, float], name: str) -> Check:
+    """``count`` steps whose change is there at the first look; notes when it ended."""
+    for step in range(count):
+        yield Wait(f"{name} step {step}", lambda: True)
+    finished[name] = time.now
+
+
+def test_a_missed_deadline_holds_the_others_up_no_longer_than_that_deadline() -> None:
+    time, finished = FakeTime(), {}
+    outcomes = run_waves({"never": never([]), "quick": steps(time, 5, finished, "quick")}, waiter(time, 8))
+    assert outcomes["quick"].status == "passed" and outcomes["never"].status == "failed"
+    assert "not so after 10 s" in outcomes["never"].message
+    assert finished["quick"] == 10.0, "its later steps went on when the wave's deadline passed, not later"
+    assert time.slept == [1, 2, 2, 2, 2, 1], "the last read falls on the deadline"
+
+
+def test_progress_is_reported_after_each_round_and_ends_with_every_check_counted() -> None:
+    reports: list[Progress] = []
+    run_waves(mixed([]), waiter(FakeTime(), 8), report=lambda p: reports.append(Progress(**vars(p))))
+    assert reports and reports[0].pending < 5
+    last = reports[-1]
+    assert (last.total, last.pending, last.settled, last.failed) == (5, 0, 2, 3)
+    assert last.slowest == (3.0, "slow to arrive")
+    assert [r.pending for r in reports] == sorted((r.pending for r in reports), reverse=True)
+    assert [r.pending for r in reports].count(0) == 1, "the end is told once (a progress line adds up batches by it)"
+
+
+def test_a_run_whose_changes_all_arrive_tells_its_end_once() -> None:
+    time, reports = FakeTime(), []
+    run_waves({"a": steps(time, 2, {}, "a"), "b": steps(time, 3, {}, "b")}, waiter(time, 1), report=lambda p: reports.append(p.pending))
+    assert reports.count(0) == 1 and reports[-1] == 0, reports
+
+
 @pytest.mark.parametrize("value", ["0", "true", "2.5", '"8"'])
 def test_a_bad_concurrency_setting_names_the_file(tmp_path: Path, value: str) -> None:
     config = tmp_path / "sandbox.toml"
@@ -150,3 +183,23 @@ def test_concurrency_is_read_from_the_run_table(tmp_path: Path) -> None:
     config = tmp_path / "sandbox.toml"
     config.write_text("[run]\nconcurrency = 3\n", encoding="utf-8")
     assert RunSettings.load(config).concurrency == 3
+
+
+def test_checks_that_must_not_see_others_records_share_a_batch_only_with_checks_they_cannot_see() -> None:
+    """Row-less mappings find their linked record as "the one new record" in the target entity."""
+    from dataflow_qa.generator.parse import find_documents, parse_paths
+    from dataflow_qa.pytest_plugin.dataflow import PROFILES, Session
+
+    documents = [r.document for r in parse_paths(find_documents([str(Path(__file__).parent.parent / "specs")])) if r.document]
+    session = Session(lambda scoped: None, documents, 1, "run", PROFILES["sandbox"])
+    rowless = sorted({m.key: m for d in documents for m in d.mappings if not m.properties and m.variant != "link-only"}.items())
+    groups = session.apart([(f"{key}::{kind}", mapping) for key, mapping in rowless for kind in ("link", "delete")])
+    mappings = dict(rowless)
+    assert 1 < len(groups) < 2 * len(rowless), groups
+    for group in groups:
+        members = [mappings[name.split("::")[0]] for name in group]
+        for one in members:
+            watched = {(one.target.id, one.target_entity), *session.downstream(one.target.id, one.target_entity)}
+            for other in (m for m in members if m is not one):
+                lands = {(other.source.id, other.source_entity), *session.downstream(other.source.id, other.source_entity)}
+                assert not watched & lands, (one.key, other.key)
