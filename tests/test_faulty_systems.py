@@ -90,12 +90,15 @@ def engine_for(request: pytest.FixtureRequest) -> Iterator[object]:
 
 
 def run_suite(served: dict, selection: str, *flags: str) -> subprocess.CompletedProcess:
-    """The generated suite on --target sandbox, a slice of it, reports into the served folder."""
+    """The generated suite on --target sandbox, a slice of it, reports into the served folder.
+
+    Without the preflight (tests/test_preflight.py tries it): these runs count what is left in the
+    systems, and the preflight's WebCRM Persons and Users, which the vendor cannot delete, stay by design."""
     folder = served["folder"]
     return subprocess.run(
         [sys.executable, "-m", "pytest", "generated_tests", "-p", "no:cacheprovider", "-p", "no:randomly", "-rA",
          "--target", "sandbox", "--sandbox-config", str(served["config"]), "--ledger-dir", str(folder / "ledger"),
-         "--reports-dir", str(folder / "reports"), "-k", selection, *flags],
+         "--reports-dir", str(folder / "reports"), "--no-preflight", "-k", selection, *flags],
         cwd=ROOT, env=served["env"], capture_output=True, text=True, timeout=900)
 
 
@@ -262,7 +265,7 @@ def test_faults_retries_cannot_absorb_are_environment_trouble_and_reap_still_rem
     for served in serve(tmp_path / "harsh", HARSH, deadline=15, quiet=3, attempts=2):
         engine = engine_for(served)  # type: ignore[operator]
         names = selected(served, STALLED_SLICE)
-        done = run_suite(served, STALLED_SLICE, "--no-preflight")  # the preflight would rightly stop so unfit a run (exit 4)
+        done = run_suite(served, STALLED_SLICE)
         found = assert_readable_reports(served, names, done)
         failed = {n: p for n, p in found.items() if p["outcome"] != "passed"}
         # About one call in eleven fails for good: over hundreds of calls that bites the checks (usually) or the
