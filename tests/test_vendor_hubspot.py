@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,8 @@ from dataflow_qa.systems.config import build_adapters
 from dataflow_qa.systems.profiles import PROFILES
 from dataflow_qa.fakes import FakeSystems
 from dataflow_qa.fakes.hub import no_wait
+import vendor_replay as replay
+from vendor_replay import Handler, Served, assert_shape
 
 EXAMPLES: list[dict] = json.loads((Path(__file__).parent / "data/vendor_examples/hubspot.json").read_text())
 BY_NAME = {example["name"]: example for example in EXAMPLES}
@@ -34,30 +34,6 @@ HS = "hubspot"
 PROFILE = PROFILES[HS]
 SERVER_ASSIGNED = {"id", "createdAt", "updatedAt", "archived", "hs_object_id", "hs_lastmodifieddate", "total",
                    "paging", "correlationId", "message"}
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def json_type(value: Any) -> str:
-    """The JSON type of a decoded value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}[type(value)]
-
-
-def assert_shape(documented: Any, actual: Any, where: str = "body") -> None:
-    """Every documented key is in ``actual`` with the same JSON type, recursively (a list by its first element)."""
-    assert json_type(actual) == json_type(documented), f"{where}: {actual!r} is not like {documented!r}"
-    if isinstance(documented, dict):
-        for key, value in documented.items():
-            assert key in actual, f"{where}: {key!r} missing from {sorted(actual)}"
-            assert_shape(value, actual[key], f"{where}.{key}")
-    elif isinstance(documented, list) and documented and actual:
-        for index, item in enumerate(actual):
-            assert_shape(documented[0], item, f"{where}[{index}]")
 
 
 def writable(record: dict) -> dict:
@@ -143,31 +119,9 @@ def test_the_fake_compares_the_stamp_to_milliseconds_since_the_epoch(fakes: Fake
 
 
 # -- (b) the adapter --------------------------------------------------------------
-class Served:
-    """Documented answers by (method, path pattern), and every request the adapter sent."""
-
-    def __init__(self, routes: dict[tuple[str, str], Handler]) -> None:
-        self.routes = routes
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        path = request.url.path.split("/" + HS, 1)[1]
-        for (method, pattern), handler in self.routes.items():
-            if method == request.method and re.fullmatch(pattern, path):
-                return handler(request)
-        return httpx.Response(500, text=f"no documented answer for {request.method} {path}")
-
-    def sent(self, method: str) -> list[httpx.Request]:
-        return [r for r in self.requests if r.method == method]
-
-
 def documented(name: str, **changes: Any) -> Handler:
-    """A handler answering an example's documented response (top-level body keys replaced by ``changes``)."""
-    response = BY_NAME[name]["response"]
-    body = response["body"] if not changes else {**response["body"], **changes}
-    content = b"" if body is None else json.dumps(body).encode()
-    return lambda request: httpx.Response(response["status"], content=content, headers=response["headers"])
+    """A handler answering the named example's documented response."""
+    return replay.documented(BY_NAME[name], **changes)
 
 
 def adapter(served: Served, fakes: FakeSystems, page_size: int = 100) -> GenericAdapter:
@@ -182,7 +136,7 @@ ITEM = r"/crm/v3/objects/contact/\d+"
 
 
 def test_the_adapter_creates_with_properties_and_reads_the_documented_answer(fakes: FakeSystems) -> None:
-    served = Served({("POST", "/crm/v3/objects/contact"): documented("create a contact")})
+    served = Served(HS, {("POST", "/crm/v3/objects/contact"): documented("create a contact")})
     record_id = adapter(served, fakes).create("Contact", {"properties.email": "bcooper@biglytics.net",
                                                           "properties.firstname": "Bryan"})
     sent = json.loads(served.sent("POST")[0].content)
@@ -193,7 +147,7 @@ def test_the_adapter_creates_with_properties_and_reads_the_documented_answer(fak
 
 
 def test_the_adapter_patches_only_the_touched_properties(fakes: FakeSystems) -> None:
-    served = Served({("GET", ITEM): documented("read a contact"), ("PATCH", ITEM): documented("update a contact")})
+    served = Served(HS, {("GET", ITEM): documented("read a contact"), ("PATCH", ITEM): documented("update a contact")})
     adapter(served, fakes).update("Contact", "512", {"properties.firstname": "Brian"})
     patch = served.sent("PATCH")[0]
     assert patch.url.path.endswith("/crm/v3/objects/contact/512")
@@ -205,7 +159,7 @@ def test_the_adapter_lists_changes_by_search_in_milliseconds_and_follows_the_cur
     last = documented("search contacts changed since a time", paging=None,
                       results=[{**BY_NAME["read a contact"]["response"]["body"], "id": "513",
                                 "updatedAt": "2019-12-08T00:00:00.000Z"}])
-    served = Served({("POST", "/crm/v3/objects/contact/search"):
+    served = Served(HS, {("POST", "/crm/v3/objects/contact/search"):
                      lambda request: (last if json.loads(request.content).get("after") else first)(request)})
     since = datetime(2019, 12, 7, tzinfo=timezone.utc)
     records = adapter(served, fakes, page_size=1).changed_since("Contact", since)
@@ -216,7 +170,7 @@ def test_the_adapter_lists_changes_by_search_in_milliseconds_and_follows_the_cur
 
 
 def test_the_adapter_finds_by_a_property_with_an_eq_filter(fakes: FakeSystems) -> None:
-    served = Served({("POST", "/crm/v3/objects/contact/search"):
+    served = Served(HS, {("POST", "/crm/v3/objects/contact/search"):
                      documented("search contacts changed since a time", paging=None)})
     assert adapter(served, fakes).find("Contact", "properties.email", "bcooper@biglytics.net") == ["512"]
     filters = json.loads(served.sent("POST")[0].content)["filterGroups"][0]["filters"]
@@ -224,7 +178,7 @@ def test_the_adapter_finds_by_a_property_with_an_eq_filter(fakes: FakeSystems) -
 
 
 def test_the_adapter_reads_a_missing_record_as_none_and_deletes_as_documented(fakes: FakeSystems) -> None:
-    served = Served({("GET", ITEM): documented("read a contact that does not exist"),
+    served = Served(HS, {("GET", ITEM): documented("read a contact that does not exist"),
                      ("DELETE", ITEM): documented("delete a contact")})
     hubspot = adapter(served, fakes)
     assert hubspot.get("Contact", "404404") is None
@@ -235,7 +189,7 @@ def test_the_adapter_reads_a_missing_record_as_none_and_deletes_as_documented(fa
 def test_an_error_names_the_call_and_the_vendor_text(fakes: FakeSystems) -> None:
     refused = httpx.Response(400, json={"status": "error", "message": "Property values were not valid",
                                         "correlationId": "c0ffee", "category": "VALIDATION_ERROR"})
-    served = Served({("GET", ITEM): documented("read a contact"), ("PATCH", ITEM): lambda request: refused})
+    served = Served(HS, {("GET", ITEM): documented("read a contact"), ("PATCH", ITEM): lambda request: refused})
     with pytest.raises(AdapterError) as caught:
         adapter(served, fakes).update("Contact", "512", {"properties.firstname": "x"})
     message = str(caught.value)
@@ -259,7 +213,7 @@ def test_the_adapter_starts_a_new_search_past_the_result_window(fakes: FakeSyste
         more = {"paging": {"next": {"after": str(start + len(page))}}} if start + len(page) < len(fresh) else {}
         return httpx.Response(200, json={"total": len(fresh), "results": page, **more})
 
-    served = Served({("POST", "/crm/v3/objects/contact/search"): answer})
+    served = Served(HS, {("POST", "/crm/v3/objects/contact/search"): answer})
     hubspot = adapter(served, fakes, page_size=1)
     hubspot.layout = small
     assert [r.id for r in hubspot.changed_since("Contact", None)] == ["0", "1", "2"]
