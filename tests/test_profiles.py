@@ -100,3 +100,18 @@ def test_a_profiled_system_gets_its_profile_and_keeps_configured_layout_changes(
     assert isinstance(adapter, GenericAdapter)
     assert adapter.profile.name == "hubspot" and adapter.profile.body_root == "properties"
     assert adapter.collection("Contact") == "/crm/v3/objects/contacts"
+
+
+def test_a_sandbox_configuration_names_a_profile_as_its_dialect_and_gets_its_auth() -> None:
+    data = {"sandbox": {"allowed_hosts": ["api.tripletex.io", "api.hubapi.com"]},
+            "systems": {"tripletex": {"dialect": "tripletex", "base_url": "https://api.tripletex.io/v2",
+                                      "token_env": "TX_SESSION", "collections": {"Orderline": "order/orderline"}},
+                        "hubspot": {"dialect": "hubspot", "base_url": "https://api.hubapi.com",
+                                    "token_env": "HS_TOKEN"}}}
+    config = parse_config(data, {"TX_SESSION": "s3ss10n", "HS_TOKEN": "pat"})
+    assert config.systems["tripletex"].auth == "basic-token" and config.systems["hubspot"].auth == "bearer"
+    tripletex = make_auth(config.systems["tripletex"], {"TX_SESSION": "s3ss10n"})
+    assert isinstance(tripletex, BasicTokenAuth)
+    assert tripletex.headers["Authorization"] == "Basic " + base64.b64encode(b"0:s3ss10n").decode()
+    adapter = build_adapter(config.systems["tripletex"], config, env={"TX_SESSION": "s3ss10n"})
+    assert isinstance(adapter, GenericAdapter) and adapter.collection("Orderline") == "/order/orderline"
