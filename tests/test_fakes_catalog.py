@@ -33,7 +33,8 @@ def _document() -> Document:
 def test_dialects_by_system_id() -> None:
     assert [dialect_for(s) for s in ("superoffice", "salesforce", "powerofficego", "webcrm", "crmoffice")] == \
         ["superoffice", "salesforce", "powerofficego", "webcrm", "crmoffice"]
-    assert dialect_for("customcrm") == dialect_for("hubspot") == "generic"
+    assert dialect_for("customcrm") == dialect_for("zohocrm") == "generic"
+    assert dialect_for("hubspot") == dialect_for("hubspot~2") == "hubspot"  # a vendor profile
 
 
 def test_catalog_collects_both_sides_merge_keys_and_condition_paths() -> None:

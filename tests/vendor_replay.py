@@ -1,0 +1,67 @@
+"""Replaying a vendor's documented exchanges: shape comparison and a served stand-in that records requests.
+
+Shared by the contract tests of vendor profiles (tests/test_vendor_<vendor>.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a decoded value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}[type(value)]
+
+
+def assert_shape(documented: Any, actual: Any, where: str = "body") -> None:
+    """Every documented key is in ``actual`` with the same JSON type, recursively (a list by its first element)."""
+    assert json_type(actual) == json_type(documented), f"{where}: {actual!r} is not like {documented!r}"
+    if isinstance(documented, dict):
+        for key, value in documented.items():
+            assert key in actual, f"{where}: {key!r} missing from {sorted(actual)}"
+            assert_shape(value, actual[key], f"{where}.{key}")
+    elif isinstance(documented, list) and documented and actual:
+        for index, item in enumerate(actual):
+            assert_shape(documented[0], item, f"{where}[{index}]")
+
+
+class Served:
+    """Documented answers by (method, path pattern below the system's mount), and every request sent."""
+
+    def __init__(self, system: str, routes: dict[tuple[str, str], Handler]) -> None:
+        self.mount = "/" + system
+        self.routes = routes
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        path = request.url.path.split(self.mount, 1)[1]
+        for (method, pattern), handler in self.routes.items():
+            if method == request.method and re.fullmatch(pattern, path):
+                return handler(request)
+        return httpx.Response(500, text=f"no documented answer for {request.method} {path}")
+
+    def sent(self, method: str) -> list[httpx.Request]:
+        """The requests of one method, in order."""
+        return [r for r in self.requests if r.method == method]
+
+
+def documented(example: dict, **changes: Any) -> Handler:
+    """A handler answering an example's documented response (top-level body keys replaced by ``changes``)."""
+    response = example["response"]
+    body = response["body"] if not changes else {**response["body"], **changes}
+    content = b"" if body is None else json.dumps(body).encode()
+    return lambda request: httpx.Response(response["status"], content=content, headers=response["headers"])
