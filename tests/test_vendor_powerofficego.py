@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from vendor_replay import json_type
 
 from dataflow_qa.fakes import FakeSystems
 from dataflow_qa.fakes.powerofficego import PowerOfficeFake
@@ -32,16 +33,6 @@ Sent = list[httpx.Request]
 
 
 # -- comparing shapes --------------------------------------------------------------
-def json_type(value: Any) -> str:
-    """The JSON type of a decoded value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}[type(value)]
-
 
 def shape_problems(actual: Any, documented: Any, values: bool, at: str = "") -> list[str]:
     """Where ``actual`` lacks a documented key, has another JSON type, or (``values``) another

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from vendor_replay import assert_shape, json_type
 
 from dataflow_qa.systems.adapters.base import AdapterError
 from dataflow_qa.systems.auth import soticket
@@ -36,29 +37,6 @@ SERVER_ASSIGNED = {"PersonId", "CountryId", "PrimaryKey", "personId", "CreatedDa
                    "fullName", "odata.metadata", "odata.nextLink"}
 SO = "superoffice"
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def json_type(value: Any) -> str:
-    """The JSON type of a decoded value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}[type(value)]
-
-
-def assert_shape(documented: Any, actual: Any, where: str = "body") -> None:
-    """Every documented key is in ``actual`` with the same JSON type, recursively (a list by its first element)."""
-    assert json_type(actual) == json_type(documented), f"{where}: {actual!r} is not like {documented!r}"
-    if isinstance(documented, dict):
-        for key, value in documented.items():
-            assert key in actual, f"{where}: {key!r} missing from {sorted(actual)}"
-            assert_shape(value, actual[key], f"{where}.{key}")
-    elif isinstance(documented, list) and documented and actual:
-        for index, item in enumerate(actual):
-            assert_shape(documented[0], item, f"{where}[{index}]")
 
 
 def writable(entity: dict) -> dict:

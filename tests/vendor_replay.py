@@ -1,6 +1,6 @@
 """Replaying a vendor's documented exchanges: shape comparison and a served stand-in that records requests.
 
-Shared by the contract tests of vendor profiles (tests/test_vendor_<vendor>.py).
+Shared by the vendors' contract tests (tests/test_vendor_<vendor>.py).
 """
 
 from __future__ import annotations
