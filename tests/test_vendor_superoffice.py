@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from vendor_replay import assert_shape, json_type
+import vendor_replay as replay
+from vendor_replay import Handler, assert_shape, json_type
 
 from dataflow_qa.systems.adapters.base import AdapterError
 from dataflow_qa.systems.auth import soticket
@@ -36,7 +37,6 @@ BY_NAME = {example["name"]: example for example in EXAMPLES}
 SERVER_ASSIGNED = {"PersonId", "CountryId", "PrimaryKey", "personId", "CreatedDate", "UpdatedDate", "FullName",
                    "fullName", "odata.metadata", "odata.nextLink"}
 SO = "superoffice"
-Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def writable(entity: dict) -> dict:
@@ -135,31 +135,14 @@ def test_list_items_take_put_not_patch(fakes: FakeSystems) -> None:
 
 
 # -- (b) the adapter --------------------------------------------------------------
-class Served:
-    """Documented answers by (method, path pattern), and every request the adapter sent."""
-
-    def __init__(self, routes: dict[tuple[str, str], Handler]) -> None:
-        self.routes = routes
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        path = request.url.path.split("/api/v1", 1)[1]
-        for (method, pattern), handler in self.routes.items():
-            if method == request.method and re.fullmatch(pattern, path):
-                return handler(request)
-        return httpx.Response(500, text=f"no documented answer for {request.method} {path}")
-
-    def sent(self, method: str) -> list[httpx.Request]:
-        return [r for r in self.requests if r.method == method]
+def serve(routes: dict[tuple[str, str], Handler]) -> replay.Served:
+    """Documented answers by (method, path pattern below ``/api/v1``), and every request the adapter sent."""
+    return replay.Served("api/v1", routes)
 
 
 def documented(name: str, **changes: Any) -> Handler:
-    """A handler answering an example's documented response (top-level body keys replaced by ``changes``)."""
-    response = BY_NAME[name]["response"]
-    body = response["body"] if not changes else {**response["body"], **changes}
-    content = b"" if body is None else json.dumps(body).encode()
-    return lambda request: httpx.Response(response["status"], content=content, headers=response["headers"])
+    """A handler answering the named example's documented response (top-level body keys replaced by ``changes``)."""
+    return replay.documented(BY_NAME[name], **changes)
 
 
 def person_by_path(request: httpx.Request) -> httpx.Response:
@@ -168,11 +151,11 @@ def person_by_path(request: httpx.Request) -> httpx.Response:
 
 
 @pytest.fixture
-def adapter_for(fakes: FakeSystems) -> Iterator[Callable[[Served], SuperOfficeAdapter]]:
-    """Adapters built as the hub builds them (configuration, auth, HttpClient), served by a :class:`Served`."""
+def adapter_for(fakes: FakeSystems) -> Iterator[Callable[[replay.Served], SuperOfficeAdapter]]:
+    """Adapters built as the hub builds them (configuration, auth, HttpClient), served by :func:`serve`."""
     built: list[SuperOfficeAdapter] = []
 
-    def build(served: Served) -> SuperOfficeAdapter:
+    def build(served: replay.Served) -> SuperOfficeAdapter:
         adapter = build_adapters(fakes.config(), env=fakes.env(), transport=httpx.MockTransport(served),
                                  sleep=no_wait)[SO]
         assert isinstance(adapter, SuperOfficeAdapter)
@@ -185,7 +168,7 @@ def adapter_for(fakes: FakeSystems) -> Iterator[Callable[[Served], SuperOfficeAd
 
 
 def test_create_sends_the_documented_body_and_reads_the_new_id(adapter_for: Callable) -> None:
-    served = Served({("POST", "/Person"): documented("create a person")})
+    served = serve({("POST", "/Person"): documented("create a person")})
     adapter = adapter_for(served)
     new_id = adapter.create("Person", {"Firstname": "Ike", "Lastname": "Hoppe", "OfficePhones.Value": "eveniet"})
     assert new_id == "486"
@@ -199,7 +182,7 @@ def test_create_sends_the_documented_body_and_reads_the_new_id(adapter_for: Call
 
 
 def test_get_reads_the_documented_entity_and_none_for_404(adapter_for: Callable) -> None:
-    served = Served({("GET", "/Person/933"): documented("get a person"),
+    served = serve({("GET", "/Person/933"): documented("get a person"),
                      ("GET", "/Person/987654"): documented("get a person that does not exist")})
     adapter = adapter_for(served)
     record = adapter.get("Person", "933")
@@ -209,7 +192,7 @@ def test_get_reads_the_documented_entity_and_none_for_404(adapter_for: Callable)
 
 
 def test_update_sends_a_json_patch_of_documented_operations(adapter_for: Callable) -> None:
-    served = Served({("GET", "/Person/64"): documented("patch a person"),
+    served = serve({("GET", "/Person/64"): documented("patch a person"),
                      ("PATCH", "/Person/64"): documented("patch a person")})
     adapter_for(served).update("Person", "64", {"Firstname": "Bradley"})
     [patch] = served.sent("PATCH")
@@ -222,7 +205,7 @@ def test_update_sends_a_json_patch_of_documented_operations(adapter_for: Callabl
 
 
 def test_a_failed_patch_test_is_a_conflict(adapter_for: Callable) -> None:
-    served = Served({("GET", "/Person/64"): documented("patch a person"),
+    served = serve({("GET", "/Person/64"): documented("patch a person"),
                      ("PATCH", "/Person/64"): documented("patch a person whose test fails")})
     with pytest.raises(AdapterError) as caught:
         adapter_for(served).update("Person", "64", {"Firstname": "Bradley"})
@@ -230,13 +213,13 @@ def test_a_failed_patch_test_is_a_conflict(adapter_for: Callable) -> None:
 
 
 def test_delete_accepts_the_documented_204(adapter_for: Callable) -> None:
-    served = Served({("DELETE", "/Person/64"): documented("delete a person")})
+    served = serve({("DELETE", "/Person/64"): documented("delete a person")})
     adapter_for(served).delete("Person", "64")
     assert [r.url.path.rsplit("/", 2)[-2:] for r in served.requests] == [["Person", "64"]]
 
 
 def test_changes_query_the_archive_as_sesam_does_and_read_rows_by_primary_key(adapter_for: Callable) -> None:
-    served = Served({("GET", "/Person"): documented("list persons (OData archive)"),
+    served = serve({("GET", "/Person"): documented("list persons (OData archive)"),
                      ("GET", r"/Person/(\d+)"): person_by_path})
     records = adapter_for(served).changed_since("Person", None)
     assert sorted(r.id for r in records) == ["2842", "7724"]
@@ -248,14 +231,14 @@ def test_changes_query_the_archive_as_sesam_does_and_read_rows_by_primary_key(ad
 
 
 def test_changes_since_a_time_start_one_whole_second_early(adapter_for: Callable) -> None:
-    served = Served({("GET", "/Person"): lambda request: httpx.Response(200, json={"value": []})})
+    served = serve({("GET", "/Person"): lambda request: httpx.Response(200, json={"value": []})})
     since = datetime(2024, 5, 1, 12, 0, 0, 250000, tzinfo=timezone.utc)
     assert adapter_for(served).changed_since("Person", since) == []
     assert served.requests[0].url.params["$filter"] == "personUpdatedDate afterTime '2024-05-01T11:59:59'"
 
 
 def test_country_items_are_keyed_by_country_id(adapter_for: Callable) -> None:
-    served = Served({("GET", "/List/Country/Items"): documented("list country items")})
+    served = serve({("GET", "/List/Country/Items"): documented("list country items")})
     adapter = adapter_for(served)
     assert [r.id for r in adapter.changed_since("Listcountryitems", None)] == ["720"]
     assert adapter.find("Listcountryitems", "Name", "Klocko-Jones") == ["720"]
@@ -264,7 +247,7 @@ def test_country_items_are_keyed_by_country_id(adapter_for: Callable) -> None:
 @pytest.mark.parametrize("empty", [httpx.Response(204), httpx.Response(200, content=b""),
                                    httpx.Response(200, content=b"  \n")], ids=["204", "empty", "blank"])
 def test_an_empty_answer_is_no_records(adapter_for: Callable, empty: httpx.Response) -> None:
-    served = Served({("GET", "/Person"): lambda request: empty, ("GET", "/List/Country/Items"): lambda request: empty})
+    served = serve({("GET", "/Person"): lambda request: empty, ("GET", "/List/Country/Items"): lambda request: empty})
     adapter = adapter_for(served)
     assert adapter.changed_since("Person", None) == []
     assert adapter.changed_since("Listcountryitems", None) == []
@@ -278,7 +261,7 @@ def test_an_empty_answer_is_no_records(adapter_for: Callable, empty: httpx.Respo
 ], ids=["html", "bare-array", "value-not-a-list"])
 def test_an_unreadable_answer_is_an_adapter_error_naming_the_call(adapter_for: Callable, answer: httpx.Response,
                                                                  said: str) -> None:
-    served = Served({("GET", "/Person"): lambda request: answer})
+    served = serve({("GET", "/Person"): lambda request: answer})
     with pytest.raises(AdapterError) as caught:
         adapter_for(served).changed_since("Person", None)
     message = str(caught.value)
@@ -287,7 +270,7 @@ def test_an_unreadable_answer_is_an_adapter_error_naming_the_call(adapter_for: C
 
 
 def test_an_entity_answer_without_its_id_is_an_adapter_error(adapter_for: Callable) -> None:
-    served = Served({("POST", "/Person"): lambda request: httpx.Response(200, json={"Firstname": "Ike"})})
+    served = serve({("POST", "/Person"): lambda request: httpx.Response(200, json={"Firstname": "Ike"})})
     with pytest.raises(AdapterError) as caught:
         adapter_for(served).create("Person", {"Firstname": "Ike"})
     assert "POST" in str(caught.value) and "PersonId" in str(caught.value)
@@ -335,7 +318,7 @@ def test_find_by_phone_and_marker_use_the_fakes_archive_columns(fakes: FakeSyste
 
 
 def test_find_by_office_phone_filters_on_the_archive_phone_column(adapter_for: Callable) -> None:
-    served = Served({("GET", "/Person"): documented("list changed persons as Sesam does"),
+    served = serve({("GET", "/Person"): documented("list changed persons as Sesam does"),
                      ("GET", r"/Person/(\d+)"): person_by_path})
     assert adapter_for(served).find("Person", "OfficePhones.Value", "cum") == ["2842", "7724"]
     assert served.requests[0].url.params["$filter"] == "personDirectPhone/formattedNumber eq 'cum'"

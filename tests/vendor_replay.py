@@ -39,10 +39,14 @@ def assert_shape(documented: Any, actual: Any, where: str = "body") -> None:
 
 
 class Served:
-    """Documented answers by (method, path pattern below the system's mount), and every request sent."""
+    """Documented answers by (method, path pattern below ``mount``), and every request sent.
 
-    def __init__(self, system: str, routes: dict[tuple[str, str], Handler]) -> None:
-        self.mount = "/" + system
+    ``mount`` is the path the routes are below: a system's id where fakes are mounted
+    (``hubspot``), or an API's root in the vendor's own URLs (``api/v1``).
+    """
+
+    def __init__(self, mount: str, routes: dict[tuple[str, str], Handler]) -> None:
+        self.mount = "/" + mount.strip("/")
         self.routes = routes
         self.requests: list[httpx.Request] = []
 
