@@ -14,12 +14,9 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import multiprocessing
 import os
 import signal
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,10 +239,14 @@ def load(folder: Path, root: Path) -> list[ParseResult]:
 
 def _run(sources: list[Source], indexes: list[int], jobs: int) -> Iterator[tuple[int, Entry]]:
     """Build entries in this process, or in forked processes when there is enough work."""
-    if jobs < 2 or len(sources) < POOL_MINIMUM or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs < 2 or len(sources) < POOL_MINIMUM or not hasattr(os, "fork"):
         for index, source in zip(indexes, sources):
             yield index, loads(_Worker.build(source))
         return
+    import multiprocessing  # only here: a run that parses a few documents does not pay for it
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(min(jobs, len(sources)), mp_context=context, initializer=_ignore_interrupts)
     try:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dataflow_qa.generator.model import DataType, Document, Location, Mapping, PropertyMap
+from dataflow_qa.generator.model import DataType, Document, Location, PropertyMap
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -60,37 +60,67 @@ def _plain(row: PropertyMap) -> bool:
     return row.source_condition is None and row.target_condition is None and row.type != "boolean"
 
 
+ChainRow = tuple[str, str, str, str, str, str, str, str, str, int]
+"""A row that can carry a chain, as plain values: mapping key, source system, entity and path, target
+system, entity and path, type (``""`` for none), and where the row is (path, line)."""
+
+ChainKey = tuple[str, str, str, str, str, str, str, str, str, str, str, int, str, int]
+"""A chain as plain values in :class:`Chain`'s sort order (type ``None`` as ``""``): sorting these is cheap."""
+
+
 def find_chains(documents: list[Document]) -> list[Chain]:
     """The chains to check (see the module's rule), sorted."""
-    crossed: set[tuple[str, ...]] = set()
-    kept = []
-    for chain in all_chains(documents):
-        way_in = ("in", chain.start.system, chain.middle.system, chain.middle.entity)
-        way_out = ("out", chain.middle.system, chain.middle.entity, chain.end.system, chain.end.entity)
-        if way_in not in crossed or way_out not in crossed:
-            crossed |= {way_in, way_out}
-            kept.append(chain)
-    return kept
+    return chains_from_rows(chain_rows(documents))
 
 
 def all_chains(documents: list[Document]) -> list[Chain]:
     """Every two-hop chain of unconditional rows through mappings that create records, sorted."""
-    mappings: list[Mapping] = [m for d in documents for m in d.mappings if m.variant in CHAINABLE]
-    outgoing: dict[tuple[str, str, str], list[tuple[Mapping, PropertyMap]]] = {}
-    for mapping in mappings:
-        for row in filter(_plain, mapping.properties):
-            outgoing.setdefault((mapping.source.id, mapping.source_entity, row.source), []).append((mapping, row))
-    chains = set()
-    for first in mappings:
-        for row in filter(_plain, first.properties):
-            for second, next_row in outgoing.get((first.target.id, first.target_entity, row.target), []):
-                if second.key == first.key:
-                    continue
-                chains.add(Chain(
-                    start=End(first.source.id, first.source_entity, row.source),
-                    middle=End(first.target.id, first.target_entity, row.target),
-                    end=End(second.target.id, second.target_entity, next_row.target),
-                    type=next_row.type,
-                    via=(row.loc, next_row.loc),
-                ))
-    return sorted(chains)
+    return [chain_from_key(key) for key in _chain_keys(chain_rows(documents))]
+
+
+def chain_rows(documents: list[Document]) -> list[ChainRow]:
+    """The rows chains are made of (unconditional, not boolean, in mappings that create records), in document order.
+
+    Chains depend on these alone, so a caller may keep the chains by them.
+    """
+    return [(m.key, m.source.id, m.source_entity, row.source, m.target.id, m.target_entity, row.target, row.type or "",
+             row.loc.path, row.loc.line)
+            for d in documents for m in d.mappings if m.variant in CHAINABLE for row in m.properties if _plain(row)]
+
+
+def chains_from_rows(rows: list[ChainRow]) -> list[Chain]:
+    """:func:`find_chains` over rows from :func:`chain_rows`."""
+    crossed: set[tuple[str, ...]] = set()
+    kept = []
+    for key in _chain_keys(rows):
+        way_in = ("in", key[0], key[3], key[4])
+        way_out = ("out", key[3], key[4], key[6], key[7])
+        if way_in not in crossed or way_out not in crossed:
+            crossed |= {way_in, way_out}
+            kept.append(chain_from_key(key))
+    return kept
+
+
+def _chain_keys(rows: list[ChainRow]) -> list[ChainKey]:
+    """Every chain the rows make, as a sorted list of keys."""
+    outgoing: dict[tuple[str, str, str], list[ChainRow]] = {}
+    for row in rows:
+        outgoing.setdefault(row[1:4], []).append(row)
+    keys: set[ChainKey] = set()
+    for first in rows:
+        for second in outgoing.get(first[4:7], ()):
+            if second[0] != first[0]:
+                keys.add((*first[1:7], *second[4:8], *first[8:10], *second[8:10]))
+    return sorted(keys)
+
+
+def chain_key(chain: Chain) -> ChainKey:
+    """The chain as plain values (JSON-safe), which :func:`chain_from_key` turns back into it."""
+    return (chain.start.system, chain.start.entity, chain.start.path, chain.middle.system, chain.middle.entity, chain.middle.path,
+            chain.end.system, chain.end.entity, chain.end.path, chain.type or "", chain.via[0].path, chain.via[0].line, chain.via[1].path, chain.via[1].line)
+
+
+def chain_from_key(key: ChainKey) -> Chain:
+    """The chain :func:`chain_key` made plain."""
+    return Chain(start=End(*key[0:3]), middle=End(*key[3:6]), end=End(*key[6:9]), type=key[9] or None,  # type: ignore[arg-type]
+                 via=(Location(key[10], key[11]), Location(key[12], key[13])))

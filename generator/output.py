@@ -25,7 +25,7 @@ import jinja2
 
 from dataflow_qa import __version__
 from dataflow_qa.generator import jsonform
-from dataflow_qa.generator.chains import Chain, find_chains
+from dataflow_qa.generator.chains import Chain, chain_from_key, chain_key, chain_rows, chains_from_rows
 from dataflow_qa.generator.model import Document, ParseResult
 from dataflow_qa.generator.render import (CHAINS_SUFFIX, HEADER_MARK, chains_sources_sha256, make_environment, module_names, render_module,
                               render_unstamped_chains, stamp_chains)
@@ -131,11 +131,12 @@ def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered]
             done = render_document(env, document, names[document.path])
         result.files[f"{done.module}.py"] = done.text
         entries.append((document.path, done.entry))
-    chains = find_chains(documents)
+    chains = _chains(documents, store)
     chain_modules: dict[str, str] = {}
+    sha256_by_path = {d.path: d.sha256 for d in documents}
     for path, group in sorted(_by_first_document(chains).items()):
         name = f"{names[path]}{CHAINS_SUFFIX}.py"
-        result.files[name] = _chains_module(env, group, documents, store, name)
+        result.files[name] = _chains_module(env, group, sha256_by_path, store, name)
         chain_modules[name] = sha256_text(result.files[name])
     for path in sorted(failed):
         old = old_entries.get(path)
@@ -157,6 +158,23 @@ def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered]
     return result
 
 
+def _chains(documents: list[Document], store: TextStore | None) -> list[Chain]:
+    """The chains to check, kept in the store by the rows chains are made of: an edit that changes none is free."""
+    rows = chain_rows(documents)
+    if store is None:
+        return chains_from_rows(rows)
+    key = sha256_text("chain rows\n" + repr(rows))
+    text = store.get_text(key)
+    if text is not None:
+        try:
+            return [chain_from_key(tuple(k)) for k in json.loads(text)]  # type: ignore[arg-type]
+        except (ValueError, TypeError, IndexError):
+            pass  # damaged: find them again
+    chains = chains_from_rows(rows)
+    store.put_text(key, json.dumps([chain_key(c) for c in chains]))
+    return chains
+
+
 def _by_first_document(chains: list[Chain]) -> dict[str, list[Chain]]:
     """Chains grouped by the document that holds their first row (their module sits next to its module)."""
     groups: dict[str, list[Chain]] = {}
@@ -165,7 +183,7 @@ def _by_first_document(chains: list[Chain]) -> dict[str, list[Chain]]:
     return groups
 
 
-def _chains_module(env: jinja2.Environment, chains: list[Chain], documents: list[Document], store: TextStore | None, name: str) -> str:
+def _chains_module(env: jinja2.Environment, chains: list[Chain], sha256_by_path: Mapping[str, str], store: TextStore | None, name: str) -> str:
     """The chain module; its rendering comes from the store when the chains are unchanged.
 
     Only the sources hash in its header depends on the documents' bytes, so an
@@ -178,7 +196,7 @@ def _chains_module(env: jinja2.Environment, chains: list[Chain], documents: list
         text = render_unstamped_chains(env, chains, name.removesuffix(".py"))
         if store is not None:
             store.put_text(key, text)
-    return stamp_chains(text, chains_sources_sha256(chains, documents))
+    return stamp_chains(text, chains_sources_sha256(chains, sha256_by_path))
 
 
 def manifest_text(head: dict[str, Any], entries: list[str], chains: list[str]) -> str:

@@ -206,10 +206,9 @@ UNSTAMPED = "0" * 64
 """The sources hash an unstamped chain module carries until :func:`stamp_chains` fills it in."""
 
 
-def chains_sources_sha256(chains: list[Chain], documents: list[Document]) -> str:
-    """sha256 over the paths and hashes of the documents the chains pass through."""
+def chains_sources_sha256(chains: list[Chain], by_path: dict[str, str]) -> str:
+    """sha256 over the paths and hashes (``by_path``: document path -> sha256) of the documents the chains pass through."""
     involved = sorted({loc.path for c in chains for loc in c.via})
-    by_path = {d.path: d.sha256 for d in documents}
     return hashlib.sha256("".join(f"{p}:{by_path.get(p, '')}\n" for p in involved).encode()).hexdigest()
 
 

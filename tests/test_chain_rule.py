@@ -60,3 +60,36 @@ def test_chain_modules_sit_next_to_their_first_document_and_stay_small(tmp_path:
     for module in chain_modules:
         assert (module.parent / module.name.replace("_chains.py", ".py")).is_file(), module.name
     assert max(p.stat().st_size for p in (tmp_path / "suite").glob("*.py")) < 1_000_000
+
+
+class DictStore:
+    """A text store in memory that counts what it was asked."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.writes = 0
+
+    def get_text(self, key: str) -> str | None:
+        return self.texts.get(key)
+
+    def put_text(self, key: str, text: str) -> None:
+        self.writes += 1
+        self.texts[key] = text
+
+
+def test_plan_keeps_the_chains_by_their_rows_and_survives_a_damaged_entry(documents: list[Document], tmp_path: Path) -> None:
+    from dataflow_qa.generator.model import ParseResult
+    from dataflow_qa.generator.output import plan
+
+    results = [ParseResult(d.path, d, ()) for d in documents]
+    store = DictStore()
+    first = plan(results, tmp_path, store=store)
+    kept = [key for key, text in store.texts.items() if text.startswith("[[")]
+    assert len(kept) == 1 and '"chains": [\n"' in first.files["manifest.json"]
+    writes = store.writes
+    assert plan(results, tmp_path, store=store).files == first.files
+    assert store.writes == writes  # nothing found again, nothing rendered again
+    store.texts[kept[0]] = "[]"  # what the store says is what plan uses
+    assert '"chains": []' in plan(results, tmp_path, store=store).files["manifest.json"]
+    store.texts[kept[0]] = "[[1, 2"  # damaged: found again
+    assert plan(results, tmp_path, store=store).files == first.files
