@@ -125,3 +125,26 @@ def test_the_creation_time_is_read_from_the_systems_own_field(field: str, found:
     adapter = FakeSystems.from_documents(DOCUMENTS).adapters()["crmoffice"]
     record = Record("1", {"id": "1", field: "2026-01-02T03:04:05Z"}, datetime(2026, 1, 2, tzinfo=timezone.utc))
     assert adapter.created("Companies", record) == (datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc) if found else None)
+
+
+def test_records_the_system_cannot_delete_are_named_once_per_entity_and_fail_nothing(
+        served: tuple[FakeSystems, Path, str], tmp_path: Path) -> None:
+    """WebCRM has no DELETE for Persons (docs/vendors/webcrm.md): nothing can remove them, so they are a note
+    naming them and what marks them, not a problem that fails the run and keeps a ledger reap cannot empty."""
+    fakes, config, _ = served
+    target = SandboxTarget(DOCUMENTS, config, RUN_ID, tmp_path / "ledger")
+    people = [target.adapters["webcrm"].create("Persons", {"PersonFirstName": f"dfqa-{RUN_ID}-{n}"}) for n in range(2)]
+    product = target.adapters["webcrm"].create("Products", {"ProductName": f"dfqa-{RUN_ID}-p"})
+    for record_id in (*people, product):
+        target.ledger.add("webcrm", "Persons" if record_id in people else "Products", record_id)
+
+    problems = target.cleanup()
+    target.close()
+
+    assert problems == []
+    [note] = [n for n in target.notes if "webcrm Persons" in n]
+    assert note.startswith(f"left in place: webcrm Persons {', '.join(sorted(people))}: WebCRM has no DELETE for Persons")
+    assert "remove the record by hand" in note
+    assert {p["PersonId"] for p in fakes.records("webcrm", "Persons")} >= {int(p) for p in people}
+    assert product not in [str(p.get("ProductId")) for p in fakes.records("webcrm", "Products")]
+    assert not (tmp_path / "ledger").exists() or not list((tmp_path / "ledger").glob("*.jsonl"))

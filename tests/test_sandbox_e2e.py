@@ -121,10 +121,11 @@ def deletable(counts: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
     return {end: count for end, count in counts.items() if end not in UNDELETABLE}
 
 
-def only_undeletable(lines: list[str], prefix: str) -> None:
-    """Problems were reported, and every one names a record WebCRM cannot delete."""
-    problems = [line for line in lines if line.startswith(prefix)]
-    assert problems and all("WebCRM has no DELETE for" in line and "remove the record by hand" in line for line in problems), problems
+def names_undeletable(lines: list[str], prefix: str) -> None:
+    """The records WebCRM cannot delete are named, one line per entity, with what to do about them."""
+    notes = [line.removeprefix(prefix) for line in lines if line.startswith(prefix + "left in place: webcrm ")]
+    assert notes and all("WebCRM has no DELETE for" in line and "remove the record by hand" in line for line in notes), lines[-40:]
+    assert {line.split()[4].rstrip(":") for line in notes} <= {entity for system, entity in UNDELETABLE if system == "webcrm"}, notes
 
 
 def suite(served: dict, *args: str) -> list[str]:
@@ -133,18 +134,19 @@ def suite(served: dict, *args: str) -> list[str]:
 
 
 def test_suite_passes_and_leaves_nothing_behind_but_what_webcrm_cannot_delete(served: dict, engine: subprocess.Popen) -> None:
-    """The checks pass; cleanup removes every record it can and names the WebCRM Persons and Users it cannot
-    (the exit status says records remain)."""
+    """The checks pass; cleanup removes every record it can and names the WebCRM Persons and Users it cannot,
+    which does not fail the run (nothing could remove them) nor keep the ledger (reap could not either)."""
     before = record_counts(served)
     done = subprocess.run(suite(served), cwd=ROOT, env=served["env"], capture_output=True, text=True, timeout=900)
-    assert done.returncode == 1, done.stdout[-4000:] + done.stderr[-2000:]
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and "failed" not in done.stdout.splitlines()[-1], done.stdout[-4000:]
     talk = [line for line in done.stdout.splitlines() if line.startswith("dataflow-qa waves, ")]
     assert len(talk) >= 2 and " pending, " in talk[0], "progress lines, also with -q and into a pipe"
     assert " 0 pending, " in talk[-1] and " 0 failed of " in talk[-1] and "slowest flow" in talk[-1], talk
-    only_undeletable(done.stdout.splitlines(), "dataflow-qa cleanup: ")
+    names_undeletable(done.stdout.splitlines(), "dataflow-qa cleanup: ")
+    assert "records remain" not in done.stdout
     assert deletable(record_counts(served)) == deletable(before)
-    assert list((served["folder"] / "ledger").glob("*.jsonl")), "the ledger stays while records remain"
+    assert not list((served["folder"] / "ledger").glob("*.jsonl")), "nothing is left that reap could remove"
 
 
 def test_an_engine_fault_fails_the_expected_checks(tmp_path: Path) -> None:
@@ -162,7 +164,7 @@ def test_an_engine_fault_fails_the_expected_checks(tmp_path: Path) -> None:
 
 def test_reap_removes_what_a_killed_run_left(tmp_path: Path) -> None:
     """Records the run made are in its ledger; records the sync made from them carry the run's tokens; the
-    WebCRM Persons among them cannot be deleted, so reap names them and exits 1.
+    WebCRM Persons among them cannot be deleted, so reap names them, removes the ledger and exits 0.
 
     It has fakes of its own: on the shared ones the WebCRM Persons earlier runs
     could not delete are still being synced while it counts.
@@ -191,6 +193,7 @@ def reap_after_a_killed_run(served: dict, engine: subprocess.Popen) -> None:
     stop(engine)  # the pass under way finishes, so nothing more is copied while we reap
     reaped = subprocess.run([str(BIN / "dataflow-qa"), "reap", "--config", str(served["config"]), "--ledger-dir", str(ledger)],
                             cwd=ROOT, env=served["env"], capture_output=True, text=True, timeout=300)
-    assert reaped.returncode == 1, reaped.stdout + reaped.stderr
-    only_undeletable([line.partition(": ")[2] for line in reaped.stderr.splitlines()], "webcrm: DELETE ")
+    assert reaped.returncode == 0, reaped.stdout + reaped.stderr
+    names_undeletable([line.partition(": ")[2] for line in reaped.stdout.splitlines()], "")
+    assert not list(ledger.glob("*.jsonl"))
     assert deletable(record_counts(served)) == deletable(before)
