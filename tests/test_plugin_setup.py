@@ -60,6 +60,22 @@ def test_the_plugin_is_inert_where_no_generated_suite_is_collected(tmp_path: Pat
     assert pytest_run(tmp_path, "-q").returncode == 0
 
 
+FREEZE_PROBE = ("import gc\n\n\ndef test_frozen_after_collection():\n"
+                "    print(f'frozen objects: {gc.get_freeze_count()}')\n")
+
+
+def test_what_collection_built_is_out_of_the_garbage_collectors_sight_only_in_a_generated_run(docs_repo: Path, tmp_path: Path) -> None:
+    """A family's suite is tens of thousands of items that live to the end; gc passes over them cost
+    more than a third of collecting. Another project's run keeps the garbage collector as it was."""
+    (docs_repo / "test_own.py").write_text(FREEZE_PROBE)
+    frozen = re.search(r"frozen objects: (\d+)", pytest_run(docs_repo, "-q", "-s", "-p", "no:randomly").stdout)
+    assert frozen is not None and int(frozen.group(1)) > 10_000
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "test_own.py").write_text(FREEZE_PROBE)
+    assert "frozen objects: 0" in pytest_run(plain, "-q", "-s").stdout
+
+
 def stopped_once(done: subprocess.CompletedProcess[str], message: str) -> None:
     """The run stopped as a usage error before any test, saying ``message`` exactly once."""
     output = done.stdout + done.stderr
