@@ -265,3 +265,12 @@ def test_the_fake_refuses_a_bearer_token_it_did_not_issue_and_other_grants(fakes
     wrong_kind = client.post(TOKENS, data={"grant_type": "refresh_token"})
     assert wrong_kind.status_code == 400 and wrong_kind.json()["error"] == "invalid_client"
     client.close()
+
+
+def test_the_fakes_token_answer_has_the_documented_keys_and_lifetime(fakes: FakeSystems) -> None:
+    credentials = fakes[SO].credentials
+    with httpx.Client(transport=fakes.transport(), base_url="http://fakes.invalid") as client:
+        answer = client.post(TOKENS, data={"grant_type": "refresh_token", **credentials})
+    body = answer.json()
+    assert answer.status_code == 200 and set(body) == {"token_type", "access_token", "expires_in", "id_token"}
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 3600  # no new refresh token: it is re-used
