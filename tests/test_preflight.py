@@ -26,8 +26,10 @@ App = Callable[[httpx.Request], httpx.Response]
 class Served:
     """Fakes behind a loopback server whose answers a test may bend, and a sandbox configuration for them."""
 
-    def __init__(self, folder: Path, bend: Callable[[httpx.Request, App], httpx.Response] | None = None) -> None:
+    def __init__(self, folder: Path, bend: Callable[[httpx.Request, App], httpx.Response] | None = None,
+                 superoffice_auth: str = "soticket") -> None:
         self.fakes = FakeSystems.from_documents(DOCUMENTS)
+        self.fakes["superoffice"].use_auth(superoffice_auth)  # type: ignore[attr-defined]
         self.folder = folder
         self.config = folder / "sandbox.toml"
         self.ledger = folder / "ledger"
@@ -51,8 +53,9 @@ def serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[
     started: list[Served] = []
     monkeypatch.chdir(ROOT)
 
-    def start(bend: Callable[[httpx.Request, App], httpx.Response] | None = None) -> Served:
-        served = Served(tmp_path, bend)
+    def start(bend: Callable[[httpx.Request, App], httpx.Response] | None = None,
+              superoffice_auth: str = "soticket") -> Served:
+        served = Served(tmp_path, bend, superoffice_auth)
         for name, value in served.fakes.env().items():
             monkeypatch.setenv(name, value)
         started.append(served)
@@ -91,6 +94,17 @@ def test_every_step_passes_on_every_entity_and_nothing_is_left(serve: Callable[.
     assert f"webcrm cannot delete Persons (its API documents no delete for Persons); Persons {person['PersonId']} left in place, " \
            f"marked by PersonDirectPhone = {person['PersonDirectPhone']!r}" in out
     assert list(served.ledger.glob("*.jsonl")) == []
+
+
+def test_superoffice_on_oauth_refresh_tokens_passes_every_step(serve: Callable[..., Served],
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    served = serve(superoffice_auth="oauth2-refresh-token")
+    assert 'auth = "oauth2-refresh-token"' in served.config.read_text() and "token_url" not in served.config.read_text()
+    code, out = served.preflight(capsys)
+    assert code == 0, out
+    table = rows(out)
+    superoffice = {key: verdict for key, verdict in table.items() if key[0] == "superoffice"}
+    assert superoffice and set(superoffice.values()) == {"ok"}  # the fake now takes Bearer tokens only
 
 
 def test_json_gives_the_same_steps(serve: Callable[..., Served], capsys: pytest.CaptureFixture[str]) -> None:
