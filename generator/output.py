@@ -16,7 +16,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,10 +25,11 @@ import jinja2
 
 from dataflow_qa import __version__
 from dataflow_qa.generator import jsonform
-from dataflow_qa.generator.chains import Chain, chain_from_key, chain_key, chain_rows, chains_from_rows
+from dataflow_qa.generator.chains import Chain, ChainRow, chain_from_key, chain_key, chain_rows, chains_from_rows
 from dataflow_qa.generator.model import Document, ParseResult
-from dataflow_qa.generator.render import (CHAINS_SUFFIX, HEADER_MARK, chains_sources_sha256, make_environment, module_names, render_module,
-                              render_unstamped_chains, stamp_chains)
+from dataflow_qa.generator.render import (CHAINS_SUFFIX, HEADER_MARK, chains_sources_sha256, make_environment, module_names,
+                                          module_stem, render_module, render_unstamped_chains, stamp_chains, unique_module_names)
+from dataflow_qa.generator.stats import StatIndex, file_sha256
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 3
@@ -46,19 +47,71 @@ class Rendered:
     entry: str
 
 
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A usable document as planning needs it, with its rendering's name, hash and manifest entry but not its text.
+
+    Small enough to keep every document's in one file, so an unchanged
+    document costs neither its model nor its module's text.
+    """
+
+    path: str
+    sha256: str
+    stem: str
+    chain_rows: tuple[ChainRow, ...]
+    module: str
+    module_sha256: str
+    entry: str
+
+
+def summarize(document: Document, rendered: Rendered) -> Summary:
+    """A document's summary, with a rendering of it."""
+    return Summary(document.path, document.sha256, module_stem(document), tuple(chain_rows([document])),
+                   rendered.module, sha256_text(rendered.text), rendered.entry)
+
+
+Loader = Callable[[str], tuple[Document, Rendered | None]]
+"""A document's model and, when it has one, its rendering, by path (read back when a summary is not enough)."""
+
+
 @dataclass
 class Plan:
-    """What the output folder should hold after a generate."""
+    """What the output folder should hold after a generate.
+
+    ``files`` holds texts; ``deferred`` names files of unchanged documents by
+    their hash, with the document whose rendering holds the text, read only
+    when the file on disk differs.
+    """
 
     out: Path
     files: dict[str, str] = field(default_factory=dict)
     keep: set[str] = field(default_factory=set)
     documents: int = 0
+    deferred: dict[str, tuple[str, str]] = field(default_factory=dict)
+    load: Loader | None = None
 
     @property
     def manifest(self) -> dict[str, Any]:
         """The planned manifest as data."""
         return json.loads(self.files[MANIFEST])
+
+    def names(self) -> list[str]:
+        """Every file the plan produces."""
+        return sorted([*self.files, *self.deferred])
+
+    def sha256(self, name: str) -> str:
+        """The hash a planned file's bytes must have."""
+        deferred = self.deferred.get(name)
+        return deferred[0] if deferred is not None else sha256_text(self.files[name])
+
+    def text(self, name: str) -> str:
+        """A planned file's text, read back from its document's rendering when deferred."""
+        if name in self.files:
+            return self.files[name]
+        rendered = self.load(self.deferred[name][1])[1] if self.load is not None else None
+        if rendered is None or f"{rendered.module}.py" != name:
+            raise LookupError(f"no rendering of {self.deferred[name][1]} holds {name}; this is a dataflow-qa bug, please report it")
+        return rendered.text
 
 
 def read_manifest(out: Path) -> dict[str, Any]:
@@ -118,22 +171,49 @@ def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered]
     module, which is large, between runs.
     """
     documents = [r.document for r in results if r.document is not None]
-    failed = {r.path for r in results if r.document is None}
-    old_entries = {entry.get("path"): entry for entry in read_manifest(out)["documents"] if isinstance(entry, dict)} if failed else {}
     env = make_environment()
     names = module_names(documents)
-    result = Plan(out)
+    done: dict[str, tuple[Document, Rendered | None]] = {}
+    for document in documents:
+        reuse = (rendered or {}).get(document.path)
+        if reuse is None or reuse.module != names[document.path]:
+            reuse = render_document(env, document, names[document.path])
+        done[document.path] = document, reuse
+    summaries = [summarize(d, r) for d, r in done.values() if r is not None]
+    target = plan_summaries(summaries, [r.path for r in results if r.document is None], out, lambda path: done[path], fingerprint, store)
+    for name in list(target.deferred):
+        target.files[name] = target.text(name)
+    target.deferred.clear()
+    target.load = None
+    return target
+
+
+def plan_summaries(summaries: list[Summary], failed: list[str], out: Path, load: Loader, fingerprint: str = "",
+                   store: TextStore | None = None) -> Plan:
+    """:func:`plan` from summaries (in input order) and the paths of documents that failed to parse.
+
+    A summary rendered under the module name the document still gets is
+    deferred: its text is loaded only if the file on disk differs. The others
+    (a name taken by a new document, say) are loaded and rendered again.
+    """
+    old_entries = {entry.get("path"): entry for entry in read_manifest(out)["documents"] if isinstance(entry, dict)} if failed else {}
+    env = make_environment()
+    names = unique_module_names([(s.path, s.stem) for s in summaries])
+    result = Plan(out, load=load)
     entries: list[tuple[str, str]] = []
-    hashes = [(d.path, d.sha256) for d in documents]
-    for document in sorted(documents, key=lambda d: d.path):
-        done = (rendered or {}).get(document.path)
-        if done is None or done.module != names[document.path]:
-            done = render_document(env, document, names[document.path])
+    hashes = [(s.path, s.sha256) for s in summaries]
+    for summary in sorted(summaries, key=lambda s: s.path):
+        if summary.module == names[summary.path]:
+            result.deferred[f"{summary.module}.py"] = (summary.module_sha256, summary.path)
+            entries.append((summary.path, summary.entry))
+            continue
+        done = render_document(env, load(summary.path)[0], names[summary.path])
         result.files[f"{done.module}.py"] = done.text
-        entries.append((document.path, done.entry))
-    chains = _chains(documents, store)
+        entries.append((summary.path, done.entry))
+    rows = [row for s in summaries for row in s.chain_rows]
+    chains = _chains(rows, store)
     chain_modules: dict[str, str] = {}
-    sha256_by_path = {d.path: d.sha256 for d in documents}
+    sha256_by_path = dict(hashes)
     for path, group in sorted(_by_first_document(chains).items()):
         name = f"{names[path]}{CHAINS_SUFFIX}.py"
         result.files[name] = _chains_module(env, group, sha256_by_path, store, name)
@@ -158,9 +238,8 @@ def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered]
     return result
 
 
-def _chains(documents: list[Document], store: TextStore | None) -> list[Chain]:
+def _chains(rows: list[ChainRow], store: TextStore | None) -> list[Chain]:
     """The chains to check, kept in the store by the rows chains are made of: an edit that changes none is free."""
-    rows = chain_rows(documents)
     if store is None:
         return chains_from_rows(rows)
     key = sha256_text("chain rows\n" + repr(rows))
@@ -228,47 +307,51 @@ def stale_files(target: Plan) -> list[str]:
     """Generated modules on disk that the plan no longer produces."""
     if not target.out.is_dir():
         return []
-    wanted = set(target.files) | target.keep
+    wanted = set(target.names()) | target.keep
     return sorted(
         p.name for p in target.out.glob("test_*.py") if p.name not in wanted and is_generated(p)
     )
 
 
-def changed_files(target: Plan) -> list[str]:
-    """Files whose content on disk differs from the plan (missing ones included)."""
+def changed_files(target: Plan, stats: StatIndex | None = None) -> list[str]:
+    """Files whose content on disk differs from the plan (missing ones included), compared by hash.
+
+    ``stats`` vouches for the hashes of files whose stat is unchanged since
+    they were last hashed, so an unchanged tree is not read.
+    """
     changed = []
-    for name, text in sorted(target.files.items()):
+    for name in target.names():
         try:
-            if (target.out / name).read_text(encoding="utf-8") == text:
+            if file_sha256(target.out / name, stats) == target.sha256(name):
                 continue
-        except (OSError, UnicodeDecodeError):
+        except OSError:
             pass
         changed.append(name)
     return changed
 
 
-def write(target: Plan) -> tuple[list[str], list[str]]:
+def write(target: Plan, stats: StatIndex | None = None) -> tuple[list[str], list[str]]:
     """Bring the folder in line with the plan: (written, deleted) file names.
 
     Modules are written first and the manifest last, each atomically, so an
     interrupted run leaves every file either old or new. Only the manifest is
     flushed to disk (one fsync, not one per module): it records each module's
     hash, so after a power cut ``check`` finds a module that did not reach the
-    disk.
+    disk. ``stats``: see :func:`changed_files` (a file just written is hashed next time: its stat is too new to vouch for it).
     """
-    for name in target.files:
+    for name in target.names():
         _check_plain_name(name)
     target.out.mkdir(parents=True, exist_ok=True)
     _remove_stray_temps(target.out)
-    changed = changed_files(target)
+    changed = changed_files(target, stats)
     ordered = [n for n in changed if n != MANIFEST] + [n for n in changed if n == MANIFEST]
     for name in ordered:
         existing = target.out / name
         if existing.exists() and name != MANIFEST and not is_generated(existing):
             raise FileExistsError(f"{existing} exists and was not generated by dataflow-qa; move it away or choose another --out")
     for name in ordered:
-        atomic_write(target.out / name, target.files[name], durable=name == MANIFEST)
-    for name in target.files.keys() - set(changed):
+        atomic_write(target.out / name, target.text(name), durable=name == MANIFEST)
+    for name in set(target.names()) - set(changed):
         _readable(target.out / name)
     deleted = stale_files(target)
     for name in deleted:

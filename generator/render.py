@@ -107,11 +107,18 @@ class ModuleView:
 
 def module_names(documents: list[Document]) -> dict[str, str]:
     """Document path -> unique module name, assigned in path order."""
+    return unique_module_names([(doc.path, module_stem(doc)) for doc in documents])
+
+
+def module_stem(document: Document) -> str:
+    """The module name a document gets when no other document took it first."""
+    return naming.module_name(document.source.id, "to", document.target.id)
+
+
+def unique_module_names(stems: list[tuple[str, str]]) -> dict[str, str]:
+    """:func:`module_names` from each document's (path, :func:`module_stem`)."""
     names = naming.UniqueNames()
-    return {
-        doc.path: names.take(naming.module_name(doc.source.id, "to", doc.target.id))
-        for doc in sorted(documents, key=lambda d: d.path)
-    }
+    return {path: names.take(stem) for path, stem in sorted(stems)}
 
 
 def _docstring(text: str) -> str:
