@@ -16,7 +16,6 @@ import inspect
 import json
 import os
 import signal
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -118,7 +117,7 @@ def read_sources(paths: Sequence[str], root: Path | None = None, stats: StatInde
 
 def _read_source(file: Path, shown: str, stats: StatIndex | None) -> Source:
     """One document hashed: from ``stats`` when its stat is unchanged, else from its bytes (then recorded)."""
-    read_ns = time.time_ns()
+    read_ns = StatIndex.clock()
     try:
         status = os.stat(file)
         if status.st_size > MAX_BYTES:

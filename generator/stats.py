@@ -40,6 +40,9 @@ def trusted(recorded: StatKey, read_ns: int, now: StatKey) -> bool:
 class StatIndex:
     """Path -> (stat, time read, sha256) from earlier runs, saved in ``file``."""
 
+    clock = staticmethod(time.time_ns)
+    """Where the time a file is read comes from (tests move it)."""
+
     def __init__(self, file: Path | None) -> None:
         self.file = file
         self.records: dict[str, tuple[StatKey, int, str]] = {}
@@ -64,7 +67,7 @@ class StatIndex:
         return record[2] if record is not None and trusted(record[0], record[1], key) else None
 
     def record(self, path: str, key: StatKey, read_ns: int, sha256: str) -> None:
-        """Remember a hash computed from bytes read at ``read_ns`` (``time.time_ns()`` taken before ``key``)."""
+        """Remember a hash computed from bytes read at ``read_ns`` (:attr:`clock`, taken before ``key``)."""
         record = (key, read_ns, sha256)
         if self.records.get(path) != record:
             self.records[path] = record
@@ -92,7 +95,7 @@ class StatIndex:
 
 def file_sha256(path: Path, stats: StatIndex | None) -> str:
     """sha256 of a file's bytes, from ``stats`` when the file's stat vouches for it (OSError when it cannot be read)."""
-    read_ns = time.time_ns()
+    read_ns = StatIndex.clock()
     name, key = os.path.abspath(path), stat_key(os.stat(path))
     known = stats.sha256(name, key) if stats is not None else None
     if known is not None:
