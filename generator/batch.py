@@ -81,24 +81,31 @@ def default_jobs() -> int:
 def display_paths(files: Sequence[Path], root: Path | None = None) -> list[str]:
     """Paths as users typed them: relative to ``root`` (default: the working folder) when inside it, else as given.
 
-    Each folder is resolved once (a file that is not a symlink resolves to its
-    resolved folder plus its name), which matters for a thousand files.
+    Each folder is resolved and made relative once (a file that is not a
+    symlink resolves to its resolved folder plus its name), which matters
+    for a thousand files.
     """
     cwd = (root or Path.cwd()).resolve()
-    folders: dict[Path, Path] = {}
+    folders: dict[Path, str | None] = {}
     shown = []
     for path in files:
         if path.is_symlink():
-            resolved = path.resolve()
-        else:
-            if path.parent not in folders:
-                folders[path.parent] = path.parent.resolve()
-            resolved = folders[path.parent] / path.name
-        try:
-            shown.append(resolved.relative_to(cwd).as_posix())
-        except ValueError:
-            shown.append(path.as_posix())
+            shown.append(_relative(path.resolve(), cwd) or path.as_posix())
+            continue
+        if path.parent not in folders:
+            folders[path.parent] = _relative(path.parent.resolve(), cwd)
+        folder = folders[path.parent]
+        shown.append(path.as_posix() if folder is None else f"{folder}/{path.name}" if folder else path.name)
     return shown
+
+
+def _relative(path: Path, cwd: Path) -> str | None:
+    """``path`` relative to ``cwd`` (``""`` for ``cwd`` itself), or None when outside it."""
+    try:
+        relative = path.relative_to(cwd).as_posix()
+    except ValueError:
+        return None
+    return "" if relative == "." else relative
 
 
 def read_sources(paths: Sequence[str], root: Path | None = None, stats: StatIndex | None = None) -> tuple[list[Source], list[str]]:

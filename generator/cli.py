@@ -28,7 +28,7 @@ from dataflow_qa.generator.drift import semantic_diff
 from dataflow_qa.generator.lint import across_documents, exit_status, in_print_order, lint, tally
 from dataflow_qa.generator.model import Diagnostic, ParseResult
 from dataflow_qa.generator.output import MANIFEST, Plan, changed_files, plan_summaries, read_manifest, stale_files, write
-from dataflow_qa.generator.parse import DocumentParser, find_documents
+from dataflow_qa.generator.parse import DocumentParser, any_documents, find_documents
 from dataflow_qa.generator.project import Project, ProjectError, load_project
 
 DELEGATED: dict[str, tuple[str, str]] = {
@@ -84,7 +84,7 @@ def documents_argument(paths: Sequence[str], project: Project) -> list[str]:
             raise UsageProblem(f"{', '.join(missing)}: no such file or folder; check the path (nothing was written)")
         raise UsageProblem(f"{missing[0]}: no such folder (the documents folder, from {project.describe('specs')}); "
                            "name the documents folder as an argument or set specs in [tool.dataflow-qa] (nothing was written)")
-    if not find_documents(chosen):
+    if not any_documents(chosen):
         raise UsageProblem(f"no dataflow documents (*.rst) in {', '.join(chosen)}; put the documents there or name their folder "
                            "(nothing was written)")
     return chosen

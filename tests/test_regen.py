@@ -176,3 +176,35 @@ def test_stat_keys_cover_what_an_edit_changes(tmp_path: Path) -> None:
     before = stat_key(path.stat())
     edit_same_size(path, "one", "two")
     assert stat_key(path.stat()) != before
+
+
+def test_finding_documents_agrees_with_rglob(tmp_path: Path) -> None:
+    from dataflow_qa.generator.parse import any_documents, find_documents
+
+    (tmp_path / "docs" / "deeper" / "folder.rst").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    for name in ("docs/a.rst", "docs/B.rst", "docs/.hidden.rst", "docs/notes.txt", "docs/deeper/c.rst", "elsewhere/d.rst"):
+        (tmp_path / name).write_text("x")
+    (tmp_path / "docs" / "linked.rst").symlink_to(tmp_path / "elsewhere" / "d.rst")
+    (tmp_path / "docs" / "broken.rst").symlink_to(tmp_path / "nowhere.rst")
+    (tmp_path / "docs" / "linked-folder").symlink_to(tmp_path / "elsewhere")
+    folder = tmp_path / "docs"
+    assert find_documents([str(folder)]) == sorted(p for p in folder.rglob("*.rst") if p.is_file())
+    assert len(find_documents([str(folder)])) == 5
+    assert any_documents([str(folder)]) and not any_documents([str(tmp_path / "docs" / "deeper" / "folder.rst")])
+
+
+def test_display_paths_are_relative_to_the_working_folder_when_inside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    (work / "specs").mkdir(parents=True)
+    outside.mkdir()
+    for path in (work / "top.rst", work / "specs" / "a.rst", outside / "b.rst"):
+        path.write_text("x")
+    (work / "specs" / "link.rst").symlink_to(outside / "b.rst")
+    (work / "specs" / "inside-link.rst").symlink_to(work / "top.rst")
+    monkeypatch.chdir(work)
+    files = [Path("top.rst"), Path("specs/a.rst"), work / "specs" / "a.rst", outside / "b.rst", Path("specs/link.rst"),
+             Path("specs/inside-link.rst"), Path("specs/../specs/a.rst")]
+    assert batch.display_paths(files) == ["top.rst", "specs/a.rst", "specs/a.rst", (outside / "b.rst").as_posix(), "specs/link.rst",
+                                          "top.rst", "specs/a.rst"]
+    assert batch.display_paths([outside / "b.rst"], root=outside) == ["b.rst"]
