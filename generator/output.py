@@ -18,6 +18,7 @@ import re
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -78,17 +79,16 @@ Loader = Callable[[str], tuple[Document, Rendered | None]]
 class Plan:
     """What the output folder should hold after a generate.
 
-    ``files`` holds texts; ``deferred`` names files of unchanged documents by
-    their hash, with the document whose rendering holds the text, read only
-    when the file on disk differs.
+    ``files`` holds texts; ``deferred`` holds, by name, the hash of a file
+    whose text is only made (read back from the cache) when the file on disk
+    differs: the modules of unchanged documents and unchanged chain modules.
     """
 
     out: Path
     files: dict[str, str] = field(default_factory=dict)
     keep: set[str] = field(default_factory=set)
     documents: int = 0
-    deferred: dict[str, tuple[str, str]] = field(default_factory=dict)
-    load: Loader | None = None
+    deferred: dict[str, tuple[str, Callable[[], str]]] = field(default_factory=dict)
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -105,13 +105,14 @@ class Plan:
         return deferred[0] if deferred is not None else sha256_text(self.files[name])
 
     def text(self, name: str) -> str:
-        """A planned file's text, read back from its document's rendering when deferred."""
-        if name in self.files:
-            return self.files[name]
-        rendered = self.load(self.deferred[name][1])[1] if self.load is not None else None
-        if rendered is None or f"{rendered.module}.py" != name:
-            raise LookupError(f"no rendering of {self.deferred[name][1]} holds {name}; this is a dataflow-qa bug, please report it")
-        return rendered.text
+        """A planned file's text (made now when deferred)."""
+        return self.files[name] if name in self.files else self.deferred[name][1]()
+
+    def materialize(self) -> None:
+        """Make every deferred text now (the plan is then plain data)."""
+        for name, (_, make) in list(self.deferred.items()):
+            self.files[name] = make()
+        self.deferred.clear()
 
 
 def read_manifest(out: Path) -> dict[str, Any]:
@@ -180,11 +181,8 @@ def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered]
             reuse = render_document(env, document, names[document.path])
         done[document.path] = document, reuse
     summaries = [summarize(d, r) for d, r in done.values() if r is not None]
-    target = plan_summaries(summaries, [r.path for r in results if r.document is None], out, lambda path: done[path], fingerprint, store)
-    for name in list(target.deferred):
-        target.files[name] = target.text(name)
-    target.deferred.clear()
-    target.load = None
+    target = plan_summaries(summaries, [r.path for r in results if r.document is None], out, done.__getitem__, fingerprint, store)
+    target.materialize()
     return target
 
 
@@ -199,25 +197,20 @@ def plan_summaries(summaries: list[Summary], failed: list[str], out: Path, load:
     old_entries = {entry.get("path"): entry for entry in read_manifest(out)["documents"] if isinstance(entry, dict)} if failed else {}
     env = make_environment()
     names = unique_module_names([(s.path, s.stem) for s in summaries])
-    result = Plan(out, load=load)
+    result = Plan(out)
     entries: list[tuple[str, str]] = []
     hashes = [(s.path, s.sha256) for s in summaries]
     for summary in sorted(summaries, key=lambda s: s.path):
         if summary.module == names[summary.path]:
-            result.deferred[f"{summary.module}.py"] = (summary.module_sha256, summary.path)
+            result.deferred[f"{summary.module}.py"] = (summary.module_sha256, partial(_module_text, load, summary.path, summary.module))
             entries.append((summary.path, summary.entry))
             continue
         done = render_document(env, load(summary.path)[0], names[summary.path])
         result.files[f"{done.module}.py"] = done.text
         entries.append((summary.path, done.entry))
-    rows = [row for s in summaries for row in s.chain_rows]
-    chains = _chains(rows, store)
-    chain_modules: dict[str, str] = {}
-    sha256_by_path = dict(hashes)
-    for path, group in sorted(_by_first_document(chains).items()):
-        name = f"{names[path]}{CHAINS_SUFFIX}.py"
-        result.files[name] = _chains_module(env, group, sha256_by_path, store, name)
-        chain_modules[name] = sha256_text(result.files[name])
+    chained = [s for s in summaries if s.chain_rows]
+    labels, chain_modules = _chain_modules(chained, names, store)
+    result.deferred.update(chain_modules)
     for path in sorted(failed):
         old = old_entries.get(path)
         if old is not None and isinstance(old.get("module"), str):
@@ -232,17 +225,85 @@ def plan_summaries(summaries: list[Summary], failed: list[str], out: Path, load:
         "version": __version__,
         "fingerprint": fingerprint,
         "documents_sha256": documents_sha256(hashes),
-        "chain_modules": dict(sorted(chain_modules.items())),
+        "chain_modules": {name: sha for name, (sha, _) in sorted(chain_modules.items())},
     }
-    result.files[MANIFEST] = manifest_text(head, [text for _, text in entries], [c.label for c in chains])
+    result.files[MANIFEST] = manifest_text(head, [text for _, text in entries], labels)
     return result
+
+
+def _module_text(load: Loader, path: str, module: str) -> str:
+    """The text of a document's module, read back from its rendering."""
+    rendered = load(path)[1]
+    if rendered is None or rendered.module != module:
+        raise LookupError(f"no rendering of {path} holds {module}.py; this is a dataflow-qa bug, please report it")
+    return rendered.text
+
+
+ChainModules = tuple[list[str], dict[str, tuple[str, Callable[[], str]]]]
+"""The chain labels (for the manifest), and each chain module's hash with how to make its text."""
+
+
+def _chain_modules(chained: list[Summary], names: Mapping[str, str], store: TextStore | None) -> ChainModules:
+    """The chain labels and modules of the documents with chain rows (in input order).
+
+    What the chains come to (labels, module names and hashes) is kept in the
+    store by the chains the store kept for the rows (see :func:`_chains`) and
+    the names and hashes of the documents that hold them, so an edit to a
+    document without chain rows costs two reads, and a chain module's text is
+    made only if the file on disk differs.
+    """
+    rows = [row for s in chained for row in s.chain_rows]
+    documents = repr([(s.path, s.sha256, names[s.path]) for s in chained])
+    selection = store.get_text(_rows_key(rows)) if store is not None else None
+    if store is not None and selection is not None:
+        kept = _kept_chain_modules(store.get_text(_outcome_key(selection, documents)), chained, names, store)
+        if kept is not None:
+            return kept
+    labels, texts = _chain_texts(chained, names, store)
+    selection = store.get_text(_rows_key(rows)) if store is not None else None
+    if store is not None and selection is not None:
+        outcome = {"labels": labels, "modules": {name: sha256_text(text) for name, text in texts.items()}}
+        store.put_text(_outcome_key(selection, documents), json.dumps(outcome))
+    return labels, {name: (sha256_text(text), partial(str, text)) for name, text in texts.items()}
+
+
+def _outcome_key(selection: str, documents: str) -> str:
+    """The store key of what a chain selection comes to for documents of these paths, hashes and module names."""
+    return sha256_text(f"chain modules\n{selection}\n{documents}")
+
+
+def _chain_texts(chained: list[Summary], names: Mapping[str, str], store: TextStore | None) -> tuple[list[str], dict[str, str]]:
+    """The chain labels and the chain modules' texts."""
+    env = make_environment()
+    chains = _chains([row for s in chained for row in s.chain_rows], store)
+    sha256_by_path = {s.path: s.sha256 for s in chained}
+    texts = {f"{names[path]}{CHAINS_SUFFIX}.py": _chains_module(env, group, sha256_by_path, store, f"{names[path]}{CHAINS_SUFFIX}.py")
+             for path, group in sorted(_by_first_document(chains).items())}
+    return [c.label for c in chains], texts
+
+
+def _kept_chain_modules(kept: str | None, chained: list[Summary], names: Mapping[str, str], store: TextStore) -> ChainModules | None:
+    """The chain outcome the store kept, with texts made again only when asked for; None when absent or damaged."""
+    try:
+        data = json.loads(kept) if kept is not None else None
+        labels, modules = data["labels"], data["modules"]  # type: ignore[index]
+        valid = all(isinstance(x, str) for x in labels) and all(isinstance(k, str) and isinstance(v, str) for k, v in modules.items())
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not valid:
+        return None
+
+    def text(name: str) -> str:
+        return _chain_texts(chained, names, store)[1][name]
+
+    return labels, {name: (sha, partial(text, name)) for name, sha in modules.items()}
 
 
 def _chains(rows: list[ChainRow], store: TextStore | None) -> list[Chain]:
     """The chains to check, kept in the store by the rows chains are made of: an edit that changes none is free."""
     if store is None:
         return chains_from_rows(rows)
-    key = sha256_text("chain rows\n" + repr(rows))
+    key = _rows_key(rows)
     text = store.get_text(key)
     if text is not None:
         try:
@@ -252,6 +313,11 @@ def _chains(rows: list[ChainRow], store: TextStore | None) -> list[Chain]:
     chains = chains_from_rows(rows)
     store.put_text(key, json.dumps([chain_key(c) for c in chains]))
     return chains
+
+
+def _rows_key(rows: list[ChainRow]) -> str:
+    """The store key of the chains the rows make."""
+    return sha256_text("chain rows\n" + repr(rows))
 
 
 def _by_first_document(chains: list[Chain]) -> dict[str, list[Chain]]:
@@ -319,15 +385,23 @@ def changed_files(target: Plan, stats: StatIndex | None = None) -> list[str]:
     ``stats`` vouches for the hashes of files whose stat is unchanged since
     they were last hashed, so an unchanged tree is not read.
     """
-    changed = []
+    return _compare(target, stats)[0]
+
+
+def _compare(target: Plan, stats: StatIndex | None) -> tuple[list[str], list[str]]:
+    """Files that differ from the plan, and unchanged ones that an older release wrote 0600 (mode fixed by :func:`write`)."""
+    changed, private = [], []
     for name in target.names():
         try:
-            if file_sha256(target.out / name, stats) == target.sha256(name):
+            status = os.stat(target.out / name)
+            if file_sha256(target.out / name, stats, status) == target.sha256(name):
+                if status.st_mode & 0o777 == 0o600 and FILE_MODE != 0o600:
+                    private.append(name)
                 continue
         except OSError:
             pass
         changed.append(name)
-    return changed
+    return changed, private
 
 
 def write(target: Plan, stats: StatIndex | None = None) -> tuple[list[str], list[str]]:
@@ -343,7 +417,7 @@ def write(target: Plan, stats: StatIndex | None = None) -> tuple[list[str], list
         _check_plain_name(name)
     target.out.mkdir(parents=True, exist_ok=True)
     _remove_stray_temps(target.out)
-    changed = changed_files(target, stats)
+    changed, private = _compare(target, stats)
     ordered = [n for n in changed if n != MANIFEST] + [n for n in changed if n == MANIFEST]
     for name in ordered:
         existing = target.out / name
@@ -351,18 +425,12 @@ def write(target: Plan, stats: StatIndex | None = None) -> tuple[list[str], list
             raise FileExistsError(f"{existing} exists and was not generated by dataflow-qa; move it away or choose another --out")
     for name in ordered:
         atomic_write(target.out / name, target.text(name), durable=name == MANIFEST)
-    for name in set(target.names()) - set(changed):
-        _readable(target.out / name)
+    for name in private:
+        (target.out / name).chmod(FILE_MODE)  # an older release wrote modules 0600; a new file gets the umask's mode
     deleted = stale_files(target)
     for name in deleted:
         (target.out / name).unlink()
     return changed, deleted
-
-
-def _readable(path: Path) -> None:
-    """Give an unchanged file that an older release wrote 0600 the mode of a new file."""
-    if path.stat().st_mode & 0o777 == 0o600 and FILE_MODE != 0o600:
-        path.chmod(FILE_MODE)
 
 
 def _remove_stray_temps(out: Path) -> None:

@@ -93,10 +93,13 @@ class StatIndex:
         self.dirty = False
 
 
-def file_sha256(path: Path, stats: StatIndex | None) -> str:
-    """sha256 of a file's bytes, from ``stats`` when the file's stat vouches for it (OSError when it cannot be read)."""
+def file_sha256(path: Path, stats: StatIndex | None, status: os.stat_result | None = None) -> str:
+    """sha256 of a file's bytes, from ``stats`` when the file's stat (``status``, else taken here) vouches for it.
+
+    OSError when it cannot be read.
+    """
     read_ns = StatIndex.clock()
-    name, key = os.path.abspath(path), stat_key(os.stat(path))
+    name, key = os.path.abspath(path), stat_key(status or os.stat(path))
     known = stats.sha256(name, key) if stats is not None else None
     if known is not None:
         return known

@@ -121,6 +121,13 @@ def test_a_generated_file_edited_by_hand_is_rewritten(project: Path) -> None:
     assert_as_from_scratch(project)
 
 
+def test_a_chain_module_edited_by_hand_is_made_again(project: Path) -> None:
+    module = project / "out" / "test_webcrm_to_crmoffice_chains.py"
+    edit_same_size(module, "import", "IMPORT")
+    assert main(["generate", "specs", "--out", "out"]) == 0
+    assert_as_from_scratch(project)
+
+
 def test_a_generated_file_is_rewritten_from_the_document_when_its_cache_entry_is_gone(project: Path) -> None:
     for entry in Cache().folder.iterdir():
         if len(entry.name) == 64:
