@@ -112,9 +112,10 @@ def read_sources(paths: Sequence[str], root: Path | None = None, stats: StatInde
     """Every document file hashed once (read only when ``stats`` cannot vouch for its hash), and the display paths of missing ones."""
     sources, missing = [], []
     files = find_documents(list(paths))
+    cwd = os.getcwd()
     for file, shown in zip(files, display_paths(files, root)):
         try:
-            source = _read_source(file, shown, stats)
+            source = _read_source(file, os.path.join(cwd, file), shown, stats)
         except FileNotFoundError:
             missing.append(shown)
             continue
@@ -122,18 +123,19 @@ def read_sources(paths: Sequence[str], root: Path | None = None, stats: StatInde
     return sources, missing
 
 
-def _read_source(file: Path, shown: str, stats: StatIndex | None) -> Source:
-    """One document hashed: from ``stats`` when its stat is unchanged, else from its bytes (then recorded)."""
+def _read_source(file: Path, name: str, shown: str, stats: StatIndex | None) -> Source:
+    """One document hashed: from ``stats`` (by absolute ``name``) when its stat is unchanged, else from its bytes (then recorded)."""
     read_ns = StatIndex.clock()
     try:
-        status = os.stat(file)
+        status = os.stat(name)
         if status.st_size > MAX_BYTES:
             return Source(file, shown, None, "")
-        name, key = os.path.abspath(file), stat_key(status)
+        key = stat_key(status)
         known = stats.sha256(name, key) if stats is not None else None
         if known is not None:
             return Source(file, shown, None, known)
-        data = file.read_bytes()
+        with open(name, "rb") as stream:
+            data = stream.read()
     except FileNotFoundError:
         raise
     except OSError:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import docutils
 import jinja2
@@ -60,8 +60,7 @@ class Entry:
     rendered: Rendered | None
 
 
-@dataclass(frozen=True, slots=True)
-class Digest:
+class Digest(NamedTuple):
     """What ``generate`` needs of one parsed document: its own errors and how many diagnostics of each level
     it has (error, warning, info), its heading (for lint across documents) and, when usable, its summary.
     Every document's is kept in one index file."""
@@ -114,7 +113,7 @@ def _reducer(cls: type) -> Callable[[Any], tuple[type, tuple]]:
     return lambda value: (cls, get(value))
 
 
-_DISPATCH = {cls: _reducer(cls) for cls in (Location, System, Condition, PropertyMap, MergeKey, Mapping, Document, Diagnostic, ParseResult, Rendered, Entry, Summary, Digest)}
+_DISPATCH = {cls: _reducer(cls) for cls in (Location, System, Condition, PropertyMap, MergeKey, Mapping, Document, Diagnostic, ParseResult, Rendered, Entry)}
 
 
 def dumps(entry: Entry | dict[str, Digest]) -> bytes:

@@ -13,13 +13,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from dataflow_qa.generator.model import Diagnostic, Document, Level, Location, Mapping, ParseResult, System
+from dataflow_qa.generator.model import Diagnostic, Document, Level, Mapping, ParseResult
 
 LEVEL_ORDER: dict[Level, int] = {"error": 0, "warning": 1, "info": 2}
 
 
-Heading = tuple[Location, System, System]
-"""What the check across documents needs of each: where it starts, its source and target system."""
+Heading = tuple[str, int, tuple[tuple[str, str], tuple[str, str]]]
+"""What the check across documents needs of each, as plain values (cheap to keep for a thousand documents):
+where it starts (path, line) and the (id, name) of its source and target system."""
 
 
 def lint(results: Iterable[ParseResult]) -> list[Diagnostic]:
@@ -41,7 +42,7 @@ def document_diagnostics(result: ParseResult) -> list[Diagnostic]:
 
 def heading(document: Document) -> Heading:
     """What :func:`combine` needs of a document to compare it with the others."""
-    return document.loc, document.source, document.target
+    return document.loc.path, document.loc.line, ((document.source.id, document.source.name), (document.target.id, document.target.name))
 
 
 def across_documents(headings: list[Heading]) -> list[Diagnostic]:
@@ -173,19 +174,19 @@ def _fan(mapping: Mapping, side: str, other: str, code: str, template: str) -> l
 
 def _spelling(headings: list[Heading]) -> list[Diagnostic]:
     """One system id written in several ways across documents."""
-    spellings: dict[str, dict[str, list[Location]]] = defaultdict(lambda: defaultdict(list))
-    for loc, *systems in headings:
-        for system in systems:
-            if system.name:
-                spellings[system.id][system.name].append(loc)
+    spellings: dict[str, dict[str, list[tuple[str, int]]]] = defaultdict(lambda: defaultdict(list))
+    for path, line, systems in headings:
+        for system_id, name in systems:
+            if name:
+                spellings[system_id][name].append((path, line))
     out = []
     for system_id, names in spellings.items():
         if len(names) < 2:
             continue
         for name, locations in names.items():
-            others = ", ".join(f"{other!r} in {names[other][0].path}" for other in sorted(names) if other != name)
-            for loc in locations:
-                out.append(Diagnostic(loc.path, loc.line, "info", "system-spelling", f"system {system_id!r} is written {name!r} here but {others}; both are treated as one system; use one spelling"))
+            others = ", ".join(f"{other!r} in {names[other][0][0]}" for other in sorted(names) if other != name)
+            for path, line in locations:
+                out.append(Diagnostic(path, line, "info", "system-spelling", f"system {system_id!r} is written {name!r} here but {others}; both are treated as one system; use one spelling"))
     return out
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import jinja2
 
@@ -48,12 +48,12 @@ class Rendered:
     entry: str
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(NamedTuple):
     """A usable document as planning needs it, with its rendering's name, hash and manifest entry but not its text.
 
     Small enough to keep every document's in one file, so an unchanged
-    document costs neither its model nor its module's text.
+    document costs neither its model nor its module's text (a named tuple
+    of plain values: a thousand of them load in milliseconds).
     """
 
     path: str
@@ -390,11 +390,13 @@ def changed_files(target: Plan, stats: StatIndex | None = None) -> list[str]:
 
 def _compare(target: Plan, stats: StatIndex | None) -> tuple[list[str], list[str]]:
     """Files that differ from the plan, and unchanged ones that an older release wrote 0600 (mode fixed by :func:`write`)."""
+    folder = os.path.abspath(target.out)
     changed, private = [], []
     for name in target.names():
+        file = os.path.join(folder, name)
         try:
-            status = os.stat(target.out / name)
-            if file_sha256(target.out / name, stats, status) == target.sha256(name):
+            status = os.stat(file)
+            if file_sha256(file, stats, status) == target.sha256(name):
                 if status.st_mode & 0o777 == 0o600 and FILE_MODE != 0o600:
                     private.append(name)
                 continue

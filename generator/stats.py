@@ -38,7 +38,7 @@ def trusted(recorded: StatKey, read_ns: int, now: StatKey) -> bool:
 
 
 class StatIndex:
-    """Path -> (stat, time read, sha256) from earlier runs, saved in ``file``."""
+    """Absolute path -> (stat, time read, sha256) from earlier runs, saved in ``file``."""
 
     clock = staticmethod(time.time_ns)
     """Where the time a file is read comes from (tests move it)."""
@@ -93,13 +93,13 @@ class StatIndex:
         self.dirty = False
 
 
-def file_sha256(path: Path, stats: StatIndex | None, status: os.stat_result | None = None) -> str:
+def file_sha256(path: Path | str, stats: StatIndex | None, status: os.stat_result | None = None) -> str:
     """sha256 of a file's bytes, from ``stats`` when the file's stat (``status``, else taken here) vouches for it.
 
     OSError when it cannot be read.
     """
     read_ns = StatIndex.clock()
-    name, key = os.path.abspath(path), stat_key(status or os.stat(path))
+    name, key = os.path.join(os.getcwd(), path), stat_key(status or os.stat(path))
     known = stats.sha256(name, key) if stats is not None else None
     if known is not None:
         return known

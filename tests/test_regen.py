@@ -67,7 +67,8 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return read_bytes(self)
 
     monkeypatch.setattr(Path, "read_bytes", counting_read)
-    monkeypatch.setattr("dataflow_qa.generator.stats.open", lambda path, mode: seen.append(Path(path).name) or open(path, mode), raising=False)
+    for module in ("stats", "batch"):
+        monkeypatch.setattr(f"dataflow_qa.generator.{module}.open", lambda path, mode: seen.append(Path(path).name) or open(path, mode), raising=False)
     return seen
 
 
