@@ -28,8 +28,8 @@ from dataflow_qa import __version__
 from dataflow_qa.generator import jsonform
 from dataflow_qa.generator.chains import Chain, ChainRow, chain_from_key, chain_key, chain_rows, chains_from_rows
 from dataflow_qa.generator.model import Document, ParseResult
-from dataflow_qa.generator.render import (CHAINS_SUFFIX, HEADER_MARK, chains_sources_sha256, make_environment, module_names,
-                                          module_stem, render_module, render_unstamped_chains, stamp_chains, unique_module_names)
+from dataflow_qa.generator.render import (CHAINS_SUFFIX, HEADER_MARK, chains_paths, make_environment, module_names, module_stem, render_module,
+                                          render_unstamped_chains, sources_sha256, stamp_chains, unique_module_names)
 from dataflow_qa.generator.stats import StatIndex, file_sha256
 
 MANIFEST = "manifest.json"
@@ -246,57 +246,83 @@ ChainModules = tuple[list[str], dict[str, tuple[str, Callable[[], str]]]]
 def _chain_modules(chained: list[Summary], names: Mapping[str, str], store: TextStore | None) -> ChainModules:
     """The chain labels and modules of the documents with chain rows (in input order).
 
-    What the chains come to (labels, module names and hashes) is kept in the
-    store by the chains the store kept for the rows (see :func:`_chains`) and
-    the names and hashes of the documents that hold them, so an edit to a
-    document without chain rows costs two reads, and a chain module's text is
-    made only if the file on disk differs.
+    What the chains come to is kept in the store by the chains the store kept
+    for the rows (see :func:`_chains`) and the chained documents' paths and
+    module names: the labels and, per chain module, its unstamped text's key,
+    the documents it passes through and the hash of its text as last stamped.
+    So an edit to a document restamps only the chain modules passing through
+    it, and a module's text is made only if the file on disk differs.
     """
     rows = [row for s in chained for row in s.chain_rows]
-    documents = repr([(s.path, s.sha256, names[s.path]) for s in chained])
+    key = _outcome_key(store, rows, chained, names)
+    outcome = _kept_outcome(store.get_text(key)) if store is not None and key is not None else None
+    texts: dict[str, str] = {}
+    changed = outcome is None
+    if outcome is None:
+        outcome, texts = _outcome(chained, names, store)
+    sha256_by_path = {s.path: s.sha256 for s in chained}
+    made: dict[str, tuple[str, Callable[[], str]]] = {}
+    for name, module in outcome["modules"].items():
+        sources = sources_sha256(module["paths"], sha256_by_path)
+        unstamped = partial(str, texts[name]) if name in texts else partial(_unstamped_chains, store, module["text"], chained, names, name)
+        if sources not in module["stamped"]:
+            module["stamped"] = {sources: sha256_text(stamp_chains(unstamped(), sources))}
+            changed = True
+        made[name] = module["stamped"][sources], partial(_stamped, unstamped, sources)
+    if store is not None and changed:
+        key = _outcome_key(store, rows, chained, names)  # the selection is kept now
+        if key is not None:
+            store.put_text(key, json.dumps(outcome))
+    return outcome["labels"], made
+
+
+def _outcome_key(store: TextStore | None, rows: list[ChainRow], chained: list[Summary], names: Mapping[str, str]) -> str | None:
+    """The store key of what the chains come to: by the kept chain selection and the chained documents' paths and module names."""
     selection = store.get_text(_rows_key(rows)) if store is not None else None
-    if store is not None and selection is not None:
-        kept = _kept_chain_modules(store.get_text(_outcome_key(selection, documents)), chained, names, store)
-        if kept is not None:
-            return kept
-    labels, texts = _chain_texts(chained, names, store)
-    selection = store.get_text(_rows_key(rows)) if store is not None else None
-    if store is not None and selection is not None:
-        outcome = {"labels": labels, "modules": {name: sha256_text(text) for name, text in texts.items()}}
-        store.put_text(_outcome_key(selection, documents), json.dumps(outcome))
-    return labels, {name: (sha256_text(text), partial(str, text)) for name, text in texts.items()}
+    if selection is None:
+        return None
+    return sha256_text(f"chain modules\n{selection}\n{[(s.path, names[s.path]) for s in chained]!r}")
 
 
-def _outcome_key(selection: str, documents: str) -> str:
-    """The store key of what a chain selection comes to for documents of these paths, hashes and module names."""
-    return sha256_text(f"chain modules\n{selection}\n{documents}")
+def _stamped(unstamped: Callable[[], str], sources: str) -> str:
+    """A chain module's text stamped with its documents' hash."""
+    return stamp_chains(unstamped(), sources)
 
 
-def _chain_texts(chained: list[Summary], names: Mapping[str, str], store: TextStore | None) -> tuple[list[str], dict[str, str]]:
-    """The chain labels and the chain modules' texts."""
+def _outcome(chained: list[Summary], names: Mapping[str, str], store: TextStore | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The chains the rows make, as :func:`_chain_modules` keeps them, and the modules' unstamped texts."""
     env = make_environment()
     chains = _chains([row for s in chained for row in s.chain_rows], store)
-    sha256_by_path = {s.path: s.sha256 for s in chained}
-    texts = {f"{names[path]}{CHAINS_SUFFIX}.py": _chains_module(env, group, sha256_by_path, store, f"{names[path]}{CHAINS_SUFFIX}.py")
-             for path, group in sorted(_by_first_document(chains).items())}
-    return [c.label for c in chains], texts
+    modules, texts = {}, {}
+    for path, group in sorted(_by_first_document(chains).items()):
+        name = f"{names[path]}{CHAINS_SUFFIX}.py"
+        text_key, texts[name] = _chains_module(env, group, store, name)
+        modules[name] = {"text": text_key, "paths": chains_paths(group), "stamped": {}}
+    return {"labels": [c.label for c in chains], "modules": modules}, texts
 
 
-def _kept_chain_modules(kept: str | None, chained: list[Summary], names: Mapping[str, str], store: TextStore) -> ChainModules | None:
-    """The chain outcome the store kept, with texts made again only when asked for; None when absent or damaged."""
+def _unstamped_chains(store: TextStore | None, text_key: str, chained: list[Summary], names: Mapping[str, str], name: str) -> str:
+    """A chain module's unstamped text from the store, else made again from the rows."""
+    text = store.get_text(text_key) if store is not None else None
+    if text is not None:
+        return text
+    env = make_environment()
+    chains = _chains([row for s in chained for row in s.chain_rows], store)
+    group = {f"{names[path]}{CHAINS_SUFFIX}.py": group for path, group in _by_first_document(chains).items()}[name]
+    return _chains_module(env, group, store, name)[1]
+
+
+def _kept_outcome(text: str | None) -> dict[str, Any] | None:
+    """What :func:`_outcome` made, as the store kept it; None when absent or damaged."""
     try:
-        data = json.loads(kept) if kept is not None else None
+        data = json.loads(text) if text is not None else None
         labels, modules = data["labels"], data["modules"]  # type: ignore[index]
-        valid = all(isinstance(x, str) for x in labels) and all(isinstance(k, str) and isinstance(v, str) for k, v in modules.items())
+        valid = all(isinstance(x, str) for x in labels) and all(
+            isinstance(name, str) and isinstance(m["text"], str) and all(isinstance(p, str) for p in m["paths"])
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in m["stamped"].items()) for name, m in modules.items())
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
-    if not valid:
-        return None
-
-    def text(name: str) -> str:
-        return _chain_texts(chained, names, store)[1][name]
-
-    return labels, {name: (sha, partial(text, name)) for name, sha in modules.items()}
+    return data if valid else None
 
 
 def _chains(rows: list[ChainRow], store: TextStore | None) -> list[Chain]:
@@ -328,8 +354,8 @@ def _by_first_document(chains: list[Chain]) -> dict[str, list[Chain]]:
     return groups
 
 
-def _chains_module(env: jinja2.Environment, chains: list[Chain], sha256_by_path: Mapping[str, str], store: TextStore | None, name: str) -> str:
-    """The chain module; its rendering comes from the store when the chains are unchanged.
+def _chains_module(env: jinja2.Environment, chains: list[Chain], store: TextStore | None, name: str) -> tuple[str, str]:
+    """The chain module's store key and unstamped text; the text comes from the store when the chains are unchanged.
 
     Only the sources hash in its header depends on the documents' bytes, so an
     edit elsewhere in a document on a chain re-stamps the cached text instead of
@@ -341,7 +367,7 @@ def _chains_module(env: jinja2.Environment, chains: list[Chain], sha256_by_path:
         text = render_unstamped_chains(env, chains, name.removesuffix(".py"))
         if store is not None:
             store.put_text(key, text)
-    return stamp_chains(text, chains_sources_sha256(chains, sha256_by_path))
+    return key, text
 
 
 def manifest_text(head: dict[str, Any], entries: list[str], chains: list[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -125,6 +126,25 @@ def test_a_generated_file_edited_by_hand_is_rewritten(project: Path) -> None:
 def test_a_chain_module_edited_by_hand_is_made_again(project: Path) -> None:
     module = project / "out" / "test_webcrm_to_crmoffice_chains.py"
     edit_same_size(module, "import", "IMPORT")
+    assert main(["generate", "specs", "--out", "out"]) == 0
+    assert_as_from_scratch(project)
+
+
+def test_an_edit_on_a_chain_restamps_its_chain_module(project: Path) -> None:
+    spec = project / EDITED
+    spec.write_text(spec.read_text(encoding="utf-8") + "\nA reviewer's note.\n", encoding="utf-8")
+    assert main(["generate", "specs", "--out", "out"]) == 0
+    assert_as_from_scratch(project)
+
+
+def test_a_chain_module_is_made_again_when_its_kept_text_is_gone(project: Path) -> None:
+    folder = Cache().folder
+    outcomes = [json.loads(p.read_text()) for p in folder.glob("*.txt") if p.read_text().startswith('{"labels"')]
+    assert outcomes
+    for outcome in outcomes:
+        for module in outcome["modules"].values():
+            (folder / f"{module['text']}.txt").unlink(missing_ok=True)
+    edit_same_size(project / "out" / "test_webcrm_to_crmoffice_chains.py", "import", "IMPORT")
     assert main(["generate", "specs", "--out", "out"]) == 0
     assert_as_from_scratch(project)
 
