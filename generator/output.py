@@ -60,6 +60,7 @@ class Summary(NamedTuple):
     sha256: str
     stem: str
     chain_rows: tuple[ChainRow, ...]
+    chain_rows_repr: str
     module: str
     module_sha256: str
     entry: str
@@ -67,7 +68,8 @@ class Summary(NamedTuple):
 
 def summarize(document: Document, rendered: Rendered) -> Summary:
     """A document's summary, with a rendering of it."""
-    return Summary(document.path, document.sha256, module_stem(document), tuple(chain_rows([document])),
+    rows = tuple(chain_rows([document]))
+    return Summary(document.path, document.sha256, module_stem(document), rows, ", ".join(map(repr, rows)),
                    rendered.module, sha256_text(rendered.text), rendered.entry)
 
 
@@ -253,8 +255,7 @@ def _chain_modules(chained: list[Summary], names: Mapping[str, str], store: Text
     So an edit to a document restamps only the chain modules passing through
     it, and a module's text is made only if the file on disk differs.
     """
-    rows = [row for s in chained for row in s.chain_rows]
-    key = _outcome_key(store, rows, chained, names)
+    key = _outcome_key(store, chained, names)
     outcome = _kept_outcome(store.get_text(key)) if store is not None and key is not None else None
     texts: dict[str, str] = {}
     changed = outcome is None
@@ -270,15 +271,15 @@ def _chain_modules(chained: list[Summary], names: Mapping[str, str], store: Text
             changed = True
         made[name] = module["stamped"][sources], partial(_stamped, unstamped, sources)
     if store is not None and changed:
-        key = _outcome_key(store, rows, chained, names)  # the selection is kept now
+        key = _outcome_key(store, chained, names)  # the selection is kept now
         if key is not None:
             store.put_text(key, json.dumps(outcome))
     return outcome["labels"], made
 
 
-def _outcome_key(store: TextStore | None, rows: list[ChainRow], chained: list[Summary], names: Mapping[str, str]) -> str | None:
+def _outcome_key(store: TextStore | None, chained: list[Summary], names: Mapping[str, str]) -> str | None:
     """The store key of what the chains come to: by the kept chain selection and the chained documents' paths and module names."""
-    selection = store.get_text(_rows_key(rows)) if store is not None else None
+    selection = store.get_text(_rows_key(chained)) if store is not None else None
     if selection is None:
         return None
     return sha256_text(f"chain modules\n{selection}\n{[(s.path, names[s.path]) for s in chained]!r}")
@@ -292,13 +293,13 @@ def _stamped(unstamped: Callable[[], str], sources: str) -> str:
 def _outcome(chained: list[Summary], names: Mapping[str, str], store: TextStore | None) -> tuple[dict[str, Any], dict[str, str]]:
     """The chains the rows make, as :func:`_chain_modules` keeps them, and the modules' unstamped texts."""
     env = make_environment()
-    chains = _chains([row for s in chained for row in s.chain_rows], store)
+    chains = _chains(chained, store)
     modules, texts = {}, {}
     for path, group in sorted(_by_first_document(chains).items()):
         name = f"{names[path]}{CHAINS_SUFFIX}.py"
         text_key, texts[name] = _chains_module(env, group, store, name)
         modules[name] = {"text": text_key, "paths": chains_paths(group), "stamped": {}}
-    return {"labels": [c.label for c in chains], "modules": modules}, texts
+    return {"labels": [_dumps(c.label) for c in chains], "modules": modules}, texts
 
 
 def _unstamped_chains(store: TextStore | None, text_key: str, chained: list[Summary], names: Mapping[str, str], name: str) -> str:
@@ -307,7 +308,7 @@ def _unstamped_chains(store: TextStore | None, text_key: str, chained: list[Summ
     if text is not None:
         return text
     env = make_environment()
-    chains = _chains([row for s in chained for row in s.chain_rows], store)
+    chains = _chains(chained, store)
     group = {f"{names[path]}{CHAINS_SUFFIX}.py": group for path, group in _by_first_document(chains).items()}[name]
     return _chains_module(env, group, store, name)[1]
 
@@ -325,11 +326,12 @@ def _kept_outcome(text: str | None) -> dict[str, Any] | None:
     return data if valid else None
 
 
-def _chains(rows: list[ChainRow], store: TextStore | None) -> list[Chain]:
-    """The chains to check, kept in the store by the rows chains are made of: an edit that changes none is free."""
+def _chains(chained: list[Summary], store: TextStore | None) -> list[Chain]:
+    """The chains the documents' rows make, kept in the store by the rows: an edit that changes none is free."""
+    rows = [row for s in chained for row in s.chain_rows]
     if store is None:
         return chains_from_rows(rows)
-    key = _rows_key(rows)
+    key = _rows_key(chained)
     text = store.get_text(key)
     if text is not None:
         try:
@@ -341,9 +343,9 @@ def _chains(rows: list[ChainRow], store: TextStore | None) -> list[Chain]:
     return chains
 
 
-def _rows_key(rows: list[ChainRow]) -> str:
-    """The store key of the chains the rows make."""
-    return sha256_text("chain rows\n" + repr(rows))
+def _rows_key(chained: list[Summary]) -> str:
+    """The store key of the chains the documents' rows make: the hash of ``repr`` of the list of rows, from each document's part."""
+    return sha256_text("chain rows\n[" + ", ".join(s.chain_rows_repr for s in chained) + "]")
 
 
 def _by_first_document(chains: list[Chain]) -> dict[str, list[Chain]]:
@@ -371,13 +373,13 @@ def _chains_module(env: jinja2.Environment, chains: list[Chain], store: TextStor
 
 
 def manifest_text(head: dict[str, Any], entries: list[str], chains: list[str]) -> str:
-    """The manifest: valid JSON, one line per document head, mapping and chain.
+    """The manifest: valid JSON, one line per document head, mapping and chain (``chains``: labels as JSON strings).
 
     The first line ends with ``content_sha256``, the hash of all lines after
     it, so ``check`` can trust the manifest without re-reading the documents.
     """
     body = '"documents": [' + ("\n" + ",\n".join(entries) + "\n" if entries else "") + "],\n"
-    body += '"chains": [' + ("\n" + ",\n".join(map(_dumps, chains)) + "\n" if chains else "") + "]}\n"
+    body += '"chains": [' + ("\n" + ",\n".join(chains) + "\n" if chains else "") + "]}\n"
     return _dumps({**head, "content_sha256": sha256_text(body)})[:-1] + ",\n" + body
 
 
