@@ -152,7 +152,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     stats = generation.cache.stats("outputs") if generation.cache is not None else None
     try:
         written, deleted = write(target, stats)
-    except OSError as exc:
+    except (OSError, BatchError) as exc:  # BatchError: a document changed while its module was read back
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
