@@ -78,6 +78,16 @@ def touch_document(path: Path, number: int) -> None:
     path.write_text(edited if count else f"{text}\n.. edit {number}\n", encoding="utf-8")
 
 
+def retype_a_row(path: Path, number: int) -> bool:
+    """Retype one row of a document by hand (a "string" row becomes "integer", and back on odd runs); False when it has none."""
+    text = path.read_text(encoding="utf-8")
+    old, new = ('     - "string"', '     - "integer"') if number % 2 == 0 else ('     - "integer"', '     - "string"')
+    if old not in text:
+        return False
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return True
+
+
 def commit_and_edit_a_row(work: Path) -> Path | None:
     """Commit the corpus and its suite in a scratch git repository, then retype one row of one document."""
     import subprocess

@@ -16,7 +16,7 @@ import inspect
 import json
 import os
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +26,13 @@ import docutils
 import jinja2
 from docutils.parsers.rst import states
 
-from dataflow_qa.generator.cache import Cache, Entry, dumps, generator_fingerprint, loads, sha256_file
-from dataflow_qa.generator.model import ParseResult
-from dataflow_qa.generator.output import MANIFEST, MANIFEST_FORMAT, Rendered, body_sha256, is_generated, render_document
+from dataflow_qa.generator.cache import Cache, Digest, Entry, dumps, generator_fingerprint, loads
+from dataflow_qa.generator.lint import document_diagnostics, heading, in_print_order, tally
+from dataflow_qa.generator.model import Document, ParseResult
+from dataflow_qa.generator.output import MANIFEST, MANIFEST_FORMAT, Rendered, body_sha256, is_generated, render_document, summarize
 from dataflow_qa.generator.parse import MAX_BYTES, DocumentParser, find_documents
 from dataflow_qa.generator.render import make_environment, module_names
+from dataflow_qa.generator.stats import StatIndex, file_sha256, stat_key
 
 POOL_MINIMUM = 6
 """Fewer documents than this are parsed in this process: forking would cost more than it saves."""
@@ -38,12 +40,23 @@ POOL_MINIMUM = 6
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One input file, read and hashed once."""
+    """One input file, read and hashed once; ``data`` is None with a hash when its stat vouched for the hash,
+    and None without one when the parser is to read it (too large or unreadable)."""
 
     file: Path
     path: str
     data: bytes | None
     sha256: str
+
+    def with_bytes(self) -> Source:
+        """The source with its bytes read (and hashed again) when only its stat was looked at."""
+        if self.data is not None or not self.sha256:
+            return self
+        try:
+            data = self.file.read_bytes()
+        except OSError:
+            return Source(self.file, self.path, None, "")  # the parser reports why
+        return Source(self.file, self.path, data, hashlib.sha256(data).hexdigest())
 
 
 @dataclass
@@ -68,42 +81,69 @@ def default_jobs() -> int:
 def display_paths(files: Sequence[Path], root: Path | None = None) -> list[str]:
     """Paths as users typed them: relative to ``root`` (default: the working folder) when inside it, else as given.
 
-    Each folder is resolved once (a file that is not a symlink resolves to its
-    resolved folder plus its name), which matters for a thousand files.
+    Each folder is resolved and made relative once (a file that is not a
+    symlink resolves to its resolved folder plus its name), which matters
+    for a thousand files.
     """
     cwd = (root or Path.cwd()).resolve()
-    folders: dict[Path, Path] = {}
+    folders: dict[Path, str | None] = {}
     shown = []
     for path in files:
         if path.is_symlink():
-            resolved = path.resolve()
-        else:
-            if path.parent not in folders:
-                folders[path.parent] = path.parent.resolve()
-            resolved = folders[path.parent] / path.name
-        try:
-            shown.append(resolved.relative_to(cwd).as_posix())
-        except ValueError:
-            shown.append(path.as_posix())
+            shown.append(_relative(path.resolve(), cwd) or path.as_posix())
+            continue
+        if path.parent not in folders:
+            folders[path.parent] = _relative(path.parent.resolve(), cwd)
+        folder = folders[path.parent]
+        shown.append(path.as_posix() if folder is None else f"{folder}/{path.name}" if folder else path.name)
     return shown
 
 
-def read_sources(paths: Sequence[str], root: Path | None = None) -> tuple[list[Source], list[str]]:
-    """Every document file read and hashed once, and the display paths of missing ones."""
+def _relative(path: Path, cwd: Path) -> str | None:
+    """``path`` relative to ``cwd`` (``""`` for ``cwd`` itself), or None when outside it."""
+    try:
+        relative = path.relative_to(cwd).as_posix()
+    except ValueError:
+        return None
+    return "" if relative == "." else relative
+
+
+def read_sources(paths: Sequence[str], root: Path | None = None, stats: StatIndex | None = None) -> tuple[list[Source], list[str]]:
+    """Every document file hashed once (read only when ``stats`` cannot vouch for its hash), and the display paths of missing ones."""
     sources, missing = [], []
     files = find_documents(list(paths))
+    cwd = os.getcwd()
     for file, shown in zip(files, display_paths(files, root)):
         try:
-            too_large = file.stat().st_size > MAX_BYTES
-            data = None if too_large else file.read_bytes()
+            source = _read_source(file, os.path.join(cwd, file), shown, stats)
         except FileNotFoundError:
             missing.append(shown)
             continue
-        except OSError:
-            data = None  # the parser reports why it cannot read the file
-        sha = "" if data is None else hashlib.sha256(data).hexdigest()
-        sources.append(Source(file, shown, data, sha))
+        sources.append(source)
     return sources, missing
+
+
+def _read_source(file: Path, name: str, shown: str, stats: StatIndex | None) -> Source:
+    """One document hashed: from ``stats`` (by absolute ``name``) when its stat is unchanged, else from its bytes (then recorded)."""
+    read_ns = StatIndex.clock()
+    try:
+        status = os.stat(name)
+        if status.st_size > MAX_BYTES:
+            return Source(file, shown, None, "")
+        key = stat_key(status)
+        known = stats.sha256(name, key) if stats is not None else None
+        if known is not None:
+            return Source(file, shown, None, known)
+        with open(name, "rb") as stream:
+            data = stream.read()
+    except FileNotFoundError:
+        raise
+    except OSError:
+        return Source(file, shown, None, "")  # the parser reports why it cannot read the file
+    sha = hashlib.sha256(data).hexdigest()
+    if stats is not None:
+        stats.record(name, key, read_ns, sha)
+    return Source(file, shown, data, sha)
 
 
 _LIST_PARSE = states.RSTState.nested_list_parse
@@ -202,22 +242,17 @@ def usable(result: ParseResult) -> bool:
 def build(paths: Sequence[str], cache: Cache | None = None, jobs: int | None = None, root: Path | None = None) -> Batch:
     """Parse results and renderings of every document under ``paths``; cached ones are reused.
     Paths are shown relative to ``root`` (default: the working folder)."""
-    sources, missing = read_sources(paths, root)
+    sources, missing = _sources(paths, cache, root)
     entries: dict[int, Entry] = {}
     todo: list[int] = []
     for index, source in enumerate(sources):
-        found = cache.get(source.sha256, source.path) if cache is not None and source.data is not None else None
+        found = cache.get(source.sha256, source.path) if cache is not None and source.sha256 else None
         if found is None:
             todo.append(index)
+            sources[index] = source.with_bytes()
         else:
             entries[index] = found
-    todo.sort(key=lambda i: -len(sources[i].data or b""))
-    _Worker.cache = cache
-    try:
-        for index, entry in _run([sources[i] for i in todo], todo, jobs or default_jobs()):
-            entries[index] = entry
-    finally:
-        _Worker.cache = None
+    entries.update(_parse(sources, todo, cache, jobs))
     batch = Batch(missing=missing, parsed=len(todo), cached=len(sources) - len(todo))
     for index in range(len(sources)):
         entry = entries[index]
@@ -225,6 +260,109 @@ def build(paths: Sequence[str], cache: Cache | None = None, jobs: int | None = N
         if entry.rendered is not None:
             batch.rendered[entry.result.path] = entry.rendered
     return batch
+
+
+def _sources(paths: Sequence[str], cache: Cache | None, root: Path | None) -> tuple[list[Source], list[str]]:
+    """:func:`read_sources` with the cache's record of the documents' stats (renewed)."""
+    stats = cache.stats("sources") if cache is not None else None
+    sources, missing = read_sources(paths, root, stats)
+    if stats is not None:
+        stats.save()
+    return sources, missing
+
+
+def _parse(sources: list[Source], todo: list[int], cache: Cache | None, jobs: int | None) -> Iterator[tuple[int, Entry]]:
+    """Entries of the sources at ``todo`` (bytes read), parsed largest first and stored in the cache."""
+    todo = sorted(todo, key=lambda i: -len(sources[i].data or b""))
+    _Worker.cache = cache
+    try:
+        yield from _run([sources[i] for i in todo], todo, jobs or default_jobs())
+    finally:
+        _Worker.cache = None
+
+
+def digest(entry: Entry) -> Digest:
+    """An entry's digest (a usable document the worker could not render is rendered here, which reports why)."""
+    result = entry.result
+    summary = None
+    if usable(result):
+        document = result.document
+        assert document is not None
+        rendered = entry.rendered or render_document(make_environment(), document, module_names([document])[document.path])
+        summary = summarize(document, rendered)
+    found = set(document_diagnostics(result))
+    counts = tally(found)
+    errors = tuple(in_print_order(d for d in found if d.level == "error"))
+    heading_ = heading(result.document) if result.document is not None else None
+    return Digest(result.path, errors, (counts["error"], counts["warning"], counts["info"]), heading_, summary)
+
+
+@dataclass
+class Digested:
+    """Every document's digest in input order, the missing paths, and how to read a document's full entry back."""
+
+    digests: list[Digest]
+    missing: list[str]
+    load: Callable[[str], tuple[Document, Rendered | None]]
+    parsed: int = 0
+
+
+def digest_all(paths: Sequence[str], cache: Cache | None = None, jobs: int | None = None, root: Path | None = None) -> Digested:
+    """:func:`build` for ``generate``: digests from one index file; full entries only of documents that changed.
+
+    A document missing from the index is read from its cache entry, else
+    parsed; the index keeps the digests of the current version of every
+    document it has seen.
+    """
+    sources, missing = _sources(paths, cache, root)
+    index = cache.digests() if cache is not None else {}
+    new: dict[str, Digest] = {}
+    digests: dict[int, Digest] = {}
+    entries: dict[str, Entry] = {}
+    todo: list[int] = []
+    for number, source in enumerate(sources):
+        key = Cache.key(source.sha256, source.path) if source.sha256 else ""
+        found = index.get(key)
+        if found is not None and found.path == source.path:
+            digests[number] = found
+            continue
+        entry = cache.get(source.sha256, source.path) if cache is not None and key else None
+        if entry is None:
+            todo.append(number)
+            sources[number] = source.with_bytes()
+            continue
+        entries[source.path] = entry
+        digests[number] = new[key] = digest(entry)
+    for number, entry in _parse(sources, todo, cache, jobs):
+        entries[entry.result.path] = entry
+        digests[number] = digest(entry)
+        if sources[number].data is not None:
+            new[Cache.key(sources[number].sha256, sources[number].path)] = digests[number]
+    if cache is not None and new:
+        index.update(new)
+        current = {Cache.key(s.sha256, s.path) for s in sources if s.sha256}
+        shown = {s.path for s in sources}
+        cache.add_digests(new, {key: d for key, d in index.items() if key in current or d.path not in shown})
+    by_path = {source.path: source for source in sources}
+
+    def load(path: str) -> tuple[Document, Rendered | None]:
+        entry = entries.get(path) or _reload(by_path[path], cache)
+        if entry.result.document is None:
+            raise BatchError(f"{path} no longer parses as it did at the start of this run; run again")
+        return entry.result.document, entry.rendered
+
+    return Digested([digests[n] for n in range(len(sources))], missing, load, len(todo))
+
+
+def _reload(source: Source, cache: Cache | None) -> Entry:
+    """A document's entry from the cache, else parsed again; it must be the version this run saw."""
+    entry = cache.get(source.sha256, source.path) if cache is not None and source.sha256 else None
+    if entry is not None:
+        return entry
+    again = source.with_bytes() if source.data is None else source
+    if again.sha256 != source.sha256:
+        raise BatchError(f"{source.path} changed during this run; run again")
+    return loads(_Worker.build(again))
 
 
 def load(folder: Path, root: Path) -> list[ParseResult]:
@@ -278,8 +416,11 @@ class Verdict:
     reason: str = ""
 
 
-def up_to_date(paths: Sequence[str], out: Path) -> Verdict:
-    """True only when every document and generated file hashes to what the manifest recorded."""
+def up_to_date(paths: Sequence[str], out: Path, cache: Cache | None = None) -> Verdict:
+    """True only when every document and generated file hashes to what the manifest recorded.
+
+    With a ``cache``, files whose stat is unchanged since they were last hashed are not read again.
+    """
     try:
         manifest_text = (out / MANIFEST).read_text(encoding="utf-8")
         manifest: dict[str, Any] = json.loads(manifest_text)
@@ -294,17 +435,22 @@ def up_to_date(paths: Sequence[str], out: Path) -> Verdict:
     if len(files) != len(entries):
         return Verdict(False, reason="documents added or removed")
     modules = dict(manifest.get("chain_modules") or {})
+    sources, outputs = (cache.stats("sources"), cache.stats("outputs")) if cache is not None else (None, None)
     try:
         for file, shown in zip(files, display_paths(files)):
             entry = entries.get(shown)
-            if entry is None or sha256_file(file) != entry.get("sha256"):
+            if entry is None or file_sha256(file, sources) != entry.get("sha256"):
                 return Verdict(False, reason=f"{shown} changed")
             modules[entry.get("module")] = entry.get("module_sha256")
         for name, sha in modules.items():
-            if not isinstance(name, str) or sha256_file(out / name) != sha:
+            if not isinstance(name, str) or file_sha256(out / name, outputs) != sha:
                 return Verdict(False, reason=f"{name} differs")
     except OSError as exc:
         return Verdict(False, reason=f"cannot read {exc.filename}")
+    finally:
+        for stats in (sources, outputs):
+            if stats is not None:
+                stats.save()
     if any(p.name not in modules and is_generated(p) for p in out.glob("test_*.py")):
         return Verdict(False, reason="a generated module has no document")
     return Verdict(True, documents=len(entries))

@@ -25,20 +25,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import docutils
 import jinja2
 
 from dataflow_qa.generator.model import Condition, Diagnostic, Document, Location, Mapping, MergeKey, ParseResult, PropertyMap, System
-from dataflow_qa.generator.output import Rendered
+from dataflow_qa.generator.lint import Heading
+from dataflow_qa.generator.output import Rendered, Summary
+from dataflow_qa.generator.stats import StatIndex
 
 DEFAULT_FOLDER = ".dataflow-qa-cache"
 ENV_FOLDER = "DATAFLOW_QA_CACHE"
 PACKAGE = Path(__file__).resolve().parent
 PREFIX = "dataflow-qa-"
+DIGESTS = "digests.index"
+DIGEST_LOG = "digests.log"
+DIGEST_LOG_LIMIT = 512 * 1024
+"""Bytes of appended digests after which the index is rewritten whole (about a hundred documents' digests)."""
 OTHER_FOLDER = re.compile(rf"^{PREFIX}[0-9a-f]{{24}}$")
-NOT_OUTPUT = frozenset({"__init__", "batch", "cache", "cli", "drift", "lint"})
+NOT_OUTPUT = frozenset({"__init__", "batch", "cache", "cli", "drift", "lint", "stats"})
 """``generator`` modules that never shape a generated file; every other one is in the fingerprint.
 
 Listing the exceptions (not the members) errs on the safe side: a new module
@@ -52,6 +58,18 @@ class Entry:
 
     result: ParseResult
     rendered: Rendered | None
+
+
+class Digest(NamedTuple):
+    """What ``generate`` needs of one parsed document: its own errors and how many diagnostics of each level
+    it has (error, warning, info), its heading (for lint across documents) and, when usable, its summary.
+    Every document's is kept in one index file."""
+
+    path: str
+    errors: tuple[Diagnostic, ...]
+    counts: tuple[int, int, int]
+    heading: Heading | None
+    summary: Summary | None
 
 
 def output_modules() -> tuple[str, ...]:
@@ -73,8 +91,9 @@ def generator_fingerprint() -> str:
 
 @cache
 def cache_fingerprint() -> str:
-    """The generator fingerprint plus how documents are parsed in bulk, and exact library and Python versions (cache keys only)."""
-    bulk = hashlib.sha256((PACKAGE / "batch.py").read_bytes()).hexdigest()
+    """The generator fingerprint plus how documents are parsed in bulk and linted (digests keep lint's findings),
+    and exact library and Python versions (cache keys only)."""
+    bulk = hashlib.sha256((PACKAGE / "batch.py").read_bytes() + (PACKAGE / "lint.py").read_bytes()).hexdigest()
     parts = (generator_fingerprint(), bulk, docutils.__version__, jinja2.__version__, sys.version, str(pickle.HIGHEST_PROTOCOL))
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
@@ -97,8 +116,8 @@ def _reducer(cls: type) -> Callable[[Any], tuple[type, tuple]]:
 _DISPATCH = {cls: _reducer(cls) for cls in (Location, System, Condition, PropertyMap, MergeKey, Mapping, Document, Diagnostic, ParseResult, Rendered, Entry)}
 
 
-def dumps(entry: Entry) -> bytes:
-    """An entry as bytes (for the cache and for the worker processes' answers)."""
+def dumps(entry: Entry | dict[str, Digest]) -> bytes:
+    """An entry (or the digest index) as bytes (for the cache and for the worker processes' answers)."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _DISPATCH
@@ -109,6 +128,21 @@ def dumps(entry: Entry) -> bytes:
 def loads(blob: bytes) -> Entry:
     """The entry :func:`dumps` made."""
     return pickle.loads(blob)
+
+
+def _digest_frames(file: Path) -> dict[str, Digest]:
+    """The digests in a file of pickled frames, up to the first unreadable or foreign one."""
+    index: dict[str, Digest] = {}
+    try:
+        with file.open("rb") as stream:
+            while stream.peek(1):
+                frame: Any = pickle.load(stream)
+                if type(frame) is not dict or not all(type(k) is str and type(v) is Digest for k, v in frame.items()):
+                    break
+                index.update(frame)
+    except Exception:  # absent, torn or damaged: what was read stands, the rest is missed
+        pass
+    return index
 
 
 class Cache:
@@ -140,6 +174,36 @@ class Cache:
     def put(self, sha256: str, path: str, blob: bytes) -> None:
         """Store an entry made by :func:`dumps`."""
         self._write(self.key(sha256, path), blob)
+
+    def digests(self) -> dict[str, Digest]:
+        """The digest index (entry key -> digest): the index file, then the log's frames; what is unreadable is missed."""
+        index = _digest_frames(self.folder / DIGESTS)
+        index.update(_digest_frames(self.folder / DIGEST_LOG))
+        return index
+
+    def add_digests(self, new: dict[str, Digest], index: dict[str, Digest]) -> None:
+        """Append ``new`` digests to the log, or, once the log has grown, replace index and log with ``index``.
+
+        A key names a document's bytes and path under this generator build,
+        so a digest never goes stale: a torn or lost frame only costs misses.
+        """
+        try:
+            grown = (self.folder / DIGEST_LOG).stat().st_size > DIGEST_LOG_LIMIT
+        except OSError:
+            grown = False
+        if grown or not (self.folder / DIGESTS).exists():
+            self._write(DIGESTS, dumps(index))
+            (self.folder / DIGEST_LOG).unlink(missing_ok=True)
+            return
+        try:
+            with (self.folder / DIGEST_LOG).open("ab") as log:
+                log.write(dumps(new))
+        except OSError:
+            pass
+
+    def stats(self, name: str) -> StatIndex:
+        """The stat index ``name`` (file hashes by their stat) kept beside the entries."""
+        return StatIndex(self.folder / f"{name}.stats")
 
     def get_text(self, key: str) -> str | None:
         """A text stored under ``key`` (a hex digest), or None."""

@@ -14,21 +14,21 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from dataflow_qa import __version__
 from dataflow_qa.generator import jsonform
-from dataflow_qa.generator.batch import BatchError, build, display_paths, up_to_date
-from dataflow_qa.generator.batch import usable as batch_usable
+from dataflow_qa.generator.batch import BatchError, digest_all, display_paths, up_to_date
 from dataflow_qa.generator.cache import DEFAULT_FOLDER as DEFAULT_CACHE
 from dataflow_qa.generator.cache import ENV_FOLDER as ENV_CACHE
 from dataflow_qa.generator.cache import Cache, generator_fingerprint
 from dataflow_qa.generator.drift import semantic_diff
-from dataflow_qa.generator.lint import exit_status, lint
+from dataflow_qa.generator.lint import across_documents, exit_status, in_print_order, lint, tally
 from dataflow_qa.generator.model import Diagnostic, ParseResult
-from dataflow_qa.generator.output import MANIFEST, Rendered, changed_files, plan, read_manifest, stale_files, write
-from dataflow_qa.generator.parse import DocumentParser, find_documents
+from dataflow_qa.generator.output import MANIFEST, Plan, changed_files, plan_summaries, read_manifest, stale_files, write
+from dataflow_qa.generator.parse import DocumentParser, any_documents, find_documents
 from dataflow_qa.generator.project import Project, ProjectError, load_project
 
 DELEGATED: dict[str, tuple[str, str]] = {
@@ -62,12 +62,12 @@ def read(paths: Sequence[str]) -> tuple[list[ParseResult], list[Diagnostic]]:
     return results, diagnostics
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic], levels: set[str] | None = None) -> None:
-    """Compiler-style lines on stderr, then a one-line count."""
+def print_diagnostics(diagnostics: Sequence[Diagnostic], levels: set[str] | None = None, counts: Mapping[str, int] | None = None) -> None:
+    """Compiler-style lines on stderr, then a one-line count (``counts``, when only some diagnostics are at hand)."""
     shown = [d for d in diagnostics if levels is None or d.level in levels]
     for diagnostic in shown:
         print(diagnostic, file=sys.stderr)
-    counts = {level: sum(d.level == level for d in diagnostics) for level in ("error", "warning", "info")}
+    counts = counts or tally(diagnostics)
     print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes", file=sys.stderr)
 
 
@@ -84,7 +84,7 @@ def documents_argument(paths: Sequence[str], project: Project) -> list[str]:
             raise UsageProblem(f"{', '.join(missing)}: no such file or folder; check the path (nothing was written)")
         raise UsageProblem(f"{missing[0]}: no such folder (the documents folder, from {project.describe('specs')}); "
                            "name the documents folder as an argument or set specs in [tool.dataflow-qa] (nothing was written)")
-    if not find_documents(chosen):
+    if not any_documents(chosen):
         raise UsageProblem(f"no dataflow documents (*.rst) in {', '.join(chosen)}; put the documents there or name their folder "
                            "(nothing was written)")
     return chosen
@@ -111,52 +111,76 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return exit_status(diagnostics)
 
 
-def _generation_inputs(args: argparse.Namespace) -> tuple[list[ParseResult], dict[str, Rendered], list[Diagnostic], Cache | None]:
-    """Documents with errors are held back: their old module stays as it was.
+@dataclass
+class _Generation:
+    """The planned tree, the documents' errors and how many diagnostics of each level they have."""
 
-    Unchanged documents come from the cache; the others are parsed and
-    rendered on every core.
+    target: Plan
+    errors: list[Diagnostic]
+    counts: dict[str, int]
+    cache: Cache | None
+
+
+def _generation_plan(args: argparse.Namespace) -> _Generation:
+    """Plan the tree; documents with errors are held back: their old module stays as it was.
+
+    Unchanged documents come from the cache's digests (neither parsed nor
+    loaded whole); the others are parsed and rendered on every core.
     """
     cache = None if args.no_cache else Cache()
-    batch = build(args.documents, cache=cache, jobs=args.jobs)
-    diagnostics = lint(batch.results)
-    diagnostics += [Diagnostic(p, 1, "error", "no-such-file", "file not found; check the path") for p in batch.missing]
-    usable = [r if batch_usable(r) else ParseResult(r.path, None, r.diagnostics) for r in batch.results]
-    return usable, batch.rendered, diagnostics, cache
+    digested = digest_all(args.documents, cache=cache, jobs=args.jobs)
+    across = across_documents([d.heading for d in digested.digests if d.heading is not None])
+    missing = [Diagnostic(p, 1, "error", "no-such-file", "file not found; check the path") for p in digested.missing]
+    errors = in_print_order([e for d in digested.digests for e in d.errors] + [d for d in across if d.level == "error"] + missing)
+    counts = dict(tally(across + missing))
+    for digest in digested.digests:
+        for level, count in zip(("error", "warning", "info"), digest.counts):
+            counts[level] += count
+    summaries = [d.summary for d in digested.digests if d.summary is not None]
+    failed = [d.path for d in digested.digests if d.summary is None]
+    target = plan_summaries(summaries, failed, Path(args.out), digested.load, generator_fingerprint(), cache)
+    return _Generation(target, errors, counts, cache)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     try:
-        results, rendered, diagnostics, cache = _generation_inputs(args)
+        generation = _generation_plan(args)
     except BatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    target = plan(results, Path(args.out), rendered, generator_fingerprint(), cache)
+    target = generation.target
+    stats = generation.cache.stats("outputs") if generation.cache is not None else None
     try:
-        written, deleted = write(target)
-    except OSError as exc:
+        written, deleted = write(target, stats)
+    except (OSError, BatchError) as exc:  # BatchError: a document changed while its module was read back
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print_diagnostics(diagnostics, {"error"})
-    print(f"{len(written)} files written, {len(deleted)} removed, {len(target.files) - len(written)} unchanged in {args.out}")
-    return exit_status(diagnostics)
+    finally:
+        if stats is not None:
+            stats.save()
+    print_diagnostics(generation.errors, {"error"}, generation.counts)
+    print(f"{len(written)} files written, {len(deleted)} removed, {len(target.names()) - len(written)} unchanged in {args.out}")
+    return exit_status(generation.errors)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not args.no_cache:
-        verdict = up_to_date(args.documents, out)
+        verdict = up_to_date(args.documents, out, Cache())
         if verdict.up_to_date:
             print(f"{args.out} is up to date with {verdict.documents} documents (by their hashes)")
             return 0
     try:
-        results, rendered, diagnostics, cache = _generation_inputs(args)
+        generation = _generation_plan(args)
+        target, diagnostics = generation.target, generation.errors
+        stats = generation.cache.stats("outputs") if generation.cache is not None else None
+        changed, stale = changed_files(target, stats), stale_files(target)
     except BatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    target = plan(results, out, rendered, generator_fingerprint(), cache)
-    changed, stale = changed_files(target), stale_files(target)
-    print_diagnostics(diagnostics, {"error"})
+    if stats is not None:
+        stats.save()
+    print_diagnostics(diagnostics, {"error"}, generation.counts)
     if changed == [MANIFEST] and not stale and _same_but_fingerprint(read_manifest(out), target.manifest):
         return _up_to_date(args.out, target.documents, diagnostics, "; its manifest names another generator build (generate refreshes it)")
     if not changed and not stale:

@@ -18,19 +18,57 @@ from dataflow_qa.generator.model import Diagnostic, Document, Level, Mapping, Pa
 LEVEL_ORDER: dict[Level, int] = {"error": 0, "warning": 1, "info": 2}
 
 
+Heading = tuple[str, int, tuple[tuple[str, str], tuple[str, str]]]
+"""What the check across documents needs of each, as plain values (cheap to keep for a thousand documents):
+where it starts (path, line) and the (id, name) of its source and target system."""
+
+
 def lint(results: Iterable[ParseResult]) -> list[Diagnostic]:
     """All diagnostics for a set of files: the parser's plus the semantic ones."""
     results = list(results)
-    found: set[Diagnostic] = set()
-    documents = [r.document for r in results if r.document is not None]
-    for result in results:
-        found.update(result.diagnostics)
-    for document in documents:
-        for mapping in document.mappings:
-            found.update(_mapping_diagnostics(mapping))
-        found.update(_views(document))
-    found.update(_spelling(documents))
-    return sorted(found, key=lambda d: (d.path, d.line, LEVEL_ORDER[d.level], d.code, d.message))
+    headings = [heading(r.document) for r in results if r.document is not None]
+    return combine([document_diagnostics(r) for r in results], headings)
+
+
+def document_diagnostics(result: ParseResult) -> list[Diagnostic]:
+    """The diagnostics of one file alone: the parser's and the semantic ones within the document."""
+    found = list(result.diagnostics)
+    if result.document is not None:
+        for mapping in result.document.mappings:
+            found.extend(_mapping_diagnostics(mapping))
+        found.extend(_views(result.document))
+    return found
+
+
+def heading(document: Document) -> Heading:
+    """What :func:`combine` needs of a document to compare it with the others."""
+    return document.loc.path, document.loc.line, ((document.source.id, document.source.name), (document.target.id, document.target.name))
+
+
+def across_documents(headings: list[Heading]) -> list[Diagnostic]:
+    """The diagnostics only a comparison of documents finds (none repeats one of a document's own)."""
+    return _spelling(headings)
+
+
+def combine(per_document: Iterable[Iterable[Diagnostic]], headings: list[Heading]) -> list[Diagnostic]:
+    """Each document's own diagnostics plus those across documents, without repeats, in print order."""
+    found: set[Diagnostic] = set(across_documents(headings))
+    for diagnostics in per_document:
+        found.update(diagnostics)
+    return in_print_order(found)
+
+
+def in_print_order(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics sorted by place, then level, code and message."""
+    return sorted(diagnostics, key=lambda d: (d.path, d.line, LEVEL_ORDER[d.level], d.code, d.message))
+
+
+def tally(diagnostics: Iterable[Diagnostic]) -> dict[Level, int]:
+    """How many diagnostics there are of each level."""
+    counts: dict[Level, int] = {level: 0 for level in LEVEL_ORDER}
+    for diagnostic in diagnostics:
+        counts[diagnostic.level] += 1
+    return counts
 
 
 def _mapping_diagnostics(mapping: Mapping) -> list[Diagnostic]:
@@ -134,21 +172,21 @@ def _fan(mapping: Mapping, side: str, other: str, code: str, template: str) -> l
     return out
 
 
-def _spelling(documents: list[Document]) -> list[Diagnostic]:
+def _spelling(headings: list[Heading]) -> list[Diagnostic]:
     """One system id written in several ways across documents."""
-    spellings: dict[str, dict[str, list[Document]]] = defaultdict(lambda: defaultdict(list))
-    for document in documents:
-        for system in (document.source, document.target):
-            if system.name:
-                spellings[system.id][system.name].append(document)
+    spellings: dict[str, dict[str, list[tuple[str, int]]]] = defaultdict(lambda: defaultdict(list))
+    for path, line, systems in headings:
+        for system_id, name in systems:
+            if name:
+                spellings[system_id][name].append((path, line))
     out = []
     for system_id, names in spellings.items():
         if len(names) < 2:
             continue
-        for name, docs in names.items():
-            others = ", ".join(f"{other!r} in {names[other][0].path}" for other in sorted(names) if other != name)
-            for document in docs:
-                out.append(Diagnostic(document.loc.path, document.loc.line, "info", "system-spelling", f"system {system_id!r} is written {name!r} here but {others}; both are treated as one system; use one spelling"))
+        for name, locations in names.items():
+            others = ", ".join(f"{other!r} in {names[other][0][0]}" for other in sorted(names) if other != name)
+            for path, line in locations:
+                out.append(Diagnostic(path, line, "info", "system-spelling", f"system {system_id!r} is written {name!r} here but {others}; both are treated as one system; use one spelling"))
     return out
 
 

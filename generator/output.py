@@ -16,19 +16,21 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import jinja2
 
 from dataflow_qa import __version__
 from dataflow_qa.generator import jsonform
-from dataflow_qa.generator.chains import Chain, chain_from_key, chain_key, chain_rows, chains_from_rows
+from dataflow_qa.generator.chains import Chain, ChainRow, chain_from_key, chain_key, chain_rows, chains_from_rows
 from dataflow_qa.generator.model import Document, ParseResult
-from dataflow_qa.generator.render import (CHAINS_SUFFIX, HEADER_MARK, chains_sources_sha256, make_environment, module_names, render_module,
-                              render_unstamped_chains, stamp_chains)
+from dataflow_qa.generator.render import (CHAINS_SUFFIX, HEADER_MARK, chains_paths, make_environment, module_names, module_stem, render_module,
+                                          render_unstamped_chains, sources_sha256, stamp_chains, unique_module_names)
+from dataflow_qa.generator.stats import StatIndex, file_sha256
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 3
@@ -46,19 +48,73 @@ class Rendered:
     entry: str
 
 
+class Summary(NamedTuple):
+    """A usable document as planning needs it, with its rendering's name, hash and manifest entry but not its text.
+
+    Small enough to keep every document's in one file, so an unchanged
+    document costs neither its model nor its module's text (a named tuple
+    of plain values: a thousand of them load in milliseconds).
+    """
+
+    path: str
+    sha256: str
+    stem: str
+    chain_rows: tuple[ChainRow, ...]
+    chain_rows_repr: str
+    module: str
+    module_sha256: str
+    entry: str
+
+
+def summarize(document: Document, rendered: Rendered) -> Summary:
+    """A document's summary, with a rendering of it."""
+    rows = tuple(chain_rows([document]))
+    return Summary(document.path, document.sha256, module_stem(document), rows, ", ".join(map(repr, rows)),
+                   rendered.module, sha256_text(rendered.text), rendered.entry)
+
+
+Loader = Callable[[str], tuple[Document, Rendered | None]]
+"""A document's model and, when it has one, its rendering, by path (read back when a summary is not enough)."""
+
+
 @dataclass
 class Plan:
-    """What the output folder should hold after a generate."""
+    """What the output folder should hold after a generate.
+
+    ``files`` holds texts; ``deferred`` holds, by name, the hash of a file
+    whose text is only made (read back from the cache) when the file on disk
+    differs: the modules of unchanged documents and unchanged chain modules.
+    """
 
     out: Path
     files: dict[str, str] = field(default_factory=dict)
     keep: set[str] = field(default_factory=set)
     documents: int = 0
+    deferred: dict[str, tuple[str, Callable[[], str]]] = field(default_factory=dict)
 
     @property
     def manifest(self) -> dict[str, Any]:
         """The planned manifest as data."""
         return json.loads(self.files[MANIFEST])
+
+    def names(self) -> list[str]:
+        """Every file the plan produces."""
+        return sorted([*self.files, *self.deferred])
+
+    def sha256(self, name: str) -> str:
+        """The hash a planned file's bytes must have."""
+        deferred = self.deferred.get(name)
+        return deferred[0] if deferred is not None else sha256_text(self.files[name])
+
+    def text(self, name: str) -> str:
+        """A planned file's text (made now when deferred)."""
+        return self.files[name] if name in self.files else self.deferred[name][1]()
+
+    def materialize(self) -> None:
+        """Make every deferred text now (the plan is then plain data)."""
+        for name, (_, make) in list(self.deferred.items()):
+            self.files[name] = make()
+        self.deferred.clear()
 
 
 def read_manifest(out: Path) -> dict[str, Any]:
@@ -118,26 +174,45 @@ def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered]
     module, which is large, between runs.
     """
     documents = [r.document for r in results if r.document is not None]
-    failed = {r.path for r in results if r.document is None}
-    old_entries = {entry.get("path"): entry for entry in read_manifest(out)["documents"] if isinstance(entry, dict)} if failed else {}
     env = make_environment()
     names = module_names(documents)
+    done: dict[str, tuple[Document, Rendered | None]] = {}
+    for document in documents:
+        reuse = (rendered or {}).get(document.path)
+        if reuse is None or reuse.module != names[document.path]:
+            reuse = render_document(env, document, names[document.path])
+        done[document.path] = document, reuse
+    summaries = [summarize(d, r) for d, r in done.values() if r is not None]
+    target = plan_summaries(summaries, [r.path for r in results if r.document is None], out, done.__getitem__, fingerprint, store)
+    target.materialize()
+    return target
+
+
+def plan_summaries(summaries: list[Summary], failed: list[str], out: Path, load: Loader, fingerprint: str = "",
+                   store: TextStore | None = None) -> Plan:
+    """:func:`plan` from summaries (in input order) and the paths of documents that failed to parse.
+
+    A summary rendered under the module name the document still gets is
+    deferred: its text is loaded only if the file on disk differs. The others
+    (a name taken by a new document, say) are loaded and rendered again.
+    """
+    old_entries = {entry.get("path"): entry for entry in read_manifest(out)["documents"] if isinstance(entry, dict)} if failed else {}
+    env = make_environment()
+    names = unique_module_names([(s.path, s.stem) for s in summaries])
     result = Plan(out)
     entries: list[tuple[str, str]] = []
-    hashes = [(d.path, d.sha256) for d in documents]
-    for document in sorted(documents, key=lambda d: d.path):
-        done = (rendered or {}).get(document.path)
-        if done is None or done.module != names[document.path]:
-            done = render_document(env, document, names[document.path])
+    hashes = [(s.path, s.sha256) for s in summaries]
+    for summary in sorted(summaries, key=lambda s: s.path):
+        if summary.module == names[summary.path]:
+            result.deferred[f"{summary.module}.py"] = (summary.module_sha256, partial(_module_text, load, summary.path, summary.module))
+            entries.append((summary.path, summary.entry))
+            continue
+        done = render_document(env, load(summary.path)[0], names[summary.path])
         result.files[f"{done.module}.py"] = done.text
-        entries.append((document.path, done.entry))
-    chains = _chains(documents, store)
-    chain_modules: dict[str, str] = {}
-    sha256_by_path = {d.path: d.sha256 for d in documents}
-    for path, group in sorted(_by_first_document(chains).items()):
-        name = f"{names[path]}{CHAINS_SUFFIX}.py"
-        result.files[name] = _chains_module(env, group, sha256_by_path, store, name)
-        chain_modules[name] = sha256_text(result.files[name])
+        entries.append((summary.path, done.entry))
+    chained = [s for s in summaries if s.chain_rows]
+    labels, chain_modules = _chain_modules(chained, names, store)
+    result.deferred.update(chain_modules)
     for path in sorted(failed):
         old = old_entries.get(path)
         if old is not None and isinstance(old.get("module"), str):
@@ -152,18 +227,111 @@ def plan(results: list[ParseResult], out: Path, rendered: Mapping[str, Rendered]
         "version": __version__,
         "fingerprint": fingerprint,
         "documents_sha256": documents_sha256(hashes),
-        "chain_modules": dict(sorted(chain_modules.items())),
+        "chain_modules": {name: sha for name, (sha, _) in sorted(chain_modules.items())},
     }
-    result.files[MANIFEST] = manifest_text(head, [text for _, text in entries], [c.label for c in chains])
+    result.files[MANIFEST] = manifest_text(head, [text for _, text in entries], labels)
     return result
 
 
-def _chains(documents: list[Document], store: TextStore | None) -> list[Chain]:
-    """The chains to check, kept in the store by the rows chains are made of: an edit that changes none is free."""
-    rows = chain_rows(documents)
+def _module_text(load: Loader, path: str, module: str) -> str:
+    """The text of a document's module, read back from its rendering."""
+    rendered = load(path)[1]
+    if rendered is None or rendered.module != module:
+        raise LookupError(f"no rendering of {path} holds {module}.py; this is a dataflow-qa bug, please report it")
+    return rendered.text
+
+
+ChainModules = tuple[list[str], dict[str, tuple[str, Callable[[], str]]]]
+"""The chain labels (for the manifest), and each chain module's hash with how to make its text."""
+
+
+def _chain_modules(chained: list[Summary], names: Mapping[str, str], store: TextStore | None) -> ChainModules:
+    """The chain labels and modules of the documents with chain rows (in input order).
+
+    What the chains come to is kept in the store by the chains the store kept
+    for the rows (see :func:`_chains`) and the chained documents' paths and
+    module names: the labels and, per chain module, its unstamped text's key,
+    the documents it passes through and the hash of its text as last stamped.
+    So an edit to a document restamps only the chain modules passing through
+    it, and a module's text is made only if the file on disk differs.
+    """
+    key = _outcome_key(store, chained, names)
+    outcome = _kept_outcome(store.get_text(key)) if store is not None and key is not None else None
+    texts: dict[str, str] = {}
+    changed = outcome is None
+    if outcome is None:
+        outcome, texts = _outcome(chained, names, store)
+    sha256_by_path = {s.path: s.sha256 for s in chained}
+    made: dict[str, tuple[str, Callable[[], str]]] = {}
+    for name, module in outcome["modules"].items():
+        sources = sources_sha256(module["paths"], sha256_by_path)
+        unstamped = partial(str, texts[name]) if name in texts else partial(_unstamped_chains, store, module["text"], chained, names, name)
+        if sources not in module["stamped"]:
+            module["stamped"] = {sources: sha256_text(stamp_chains(unstamped(), sources))}
+            changed = True
+        made[name] = module["stamped"][sources], partial(_stamped, unstamped, sources)
+    if store is not None and changed:
+        key = _outcome_key(store, chained, names)  # the selection is kept now
+        if key is not None:
+            store.put_text(key, json.dumps(outcome))
+    return outcome["labels"], made
+
+
+def _outcome_key(store: TextStore | None, chained: list[Summary], names: Mapping[str, str]) -> str | None:
+    """The store key of what the chains come to: by the kept chain selection and the chained documents' paths and module names."""
+    selection = store.get_text(_rows_key(chained)) if store is not None else None
+    if selection is None:
+        return None
+    return sha256_text(f"chain modules\n{selection}\n{[(s.path, names[s.path]) for s in chained]!r}")
+
+
+def _stamped(unstamped: Callable[[], str], sources: str) -> str:
+    """A chain module's text stamped with its documents' hash."""
+    return stamp_chains(unstamped(), sources)
+
+
+def _outcome(chained: list[Summary], names: Mapping[str, str], store: TextStore | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The chains the rows make, as :func:`_chain_modules` keeps them, and the modules' unstamped texts."""
+    env = make_environment()
+    chains = _chains(chained, store)
+    modules, texts = {}, {}
+    for path, group in sorted(_by_first_document(chains).items()):
+        name = f"{names[path]}{CHAINS_SUFFIX}.py"
+        text_key, texts[name] = _chains_module(env, group, store, name)
+        modules[name] = {"text": text_key, "paths": chains_paths(group), "stamped": {}}
+    return {"labels": [_dumps(c.label) for c in chains], "modules": modules}, texts
+
+
+def _unstamped_chains(store: TextStore | None, text_key: str, chained: list[Summary], names: Mapping[str, str], name: str) -> str:
+    """A chain module's unstamped text from the store, else made again from the rows."""
+    text = store.get_text(text_key) if store is not None else None
+    if text is not None:
+        return text
+    env = make_environment()
+    chains = _chains(chained, store)
+    group = {f"{names[path]}{CHAINS_SUFFIX}.py": group for path, group in _by_first_document(chains).items()}[name]
+    return _chains_module(env, group, store, name)[1]
+
+
+def _kept_outcome(text: str | None) -> dict[str, Any] | None:
+    """What :func:`_outcome` made, as the store kept it; None when absent or damaged."""
+    try:
+        data = json.loads(text) if text is not None else None
+        labels, modules = data["labels"], data["modules"]  # type: ignore[index]
+        valid = all(isinstance(x, str) for x in labels) and all(
+            isinstance(name, str) and isinstance(m["text"], str) and all(isinstance(p, str) for p in m["paths"])
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in m["stamped"].items()) for name, m in modules.items())
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return data if valid else None
+
+
+def _chains(chained: list[Summary], store: TextStore | None) -> list[Chain]:
+    """The chains the documents' rows make, kept in the store by the rows: an edit that changes none is free."""
+    rows = [row for s in chained for row in s.chain_rows]
     if store is None:
         return chains_from_rows(rows)
-    key = sha256_text("chain rows\n" + repr(rows))
+    key = _rows_key(chained)
     text = store.get_text(key)
     if text is not None:
         try:
@@ -175,6 +343,11 @@ def _chains(documents: list[Document], store: TextStore | None) -> list[Chain]:
     return chains
 
 
+def _rows_key(chained: list[Summary]) -> str:
+    """The store key of the chains the documents' rows make: the hash of ``repr`` of the list of rows, from each document's part."""
+    return sha256_text("chain rows\n[" + ", ".join(s.chain_rows_repr for s in chained) + "]")
+
+
 def _by_first_document(chains: list[Chain]) -> dict[str, list[Chain]]:
     """Chains grouped by the document that holds their first row (their module sits next to its module)."""
     groups: dict[str, list[Chain]] = {}
@@ -183,8 +356,8 @@ def _by_first_document(chains: list[Chain]) -> dict[str, list[Chain]]:
     return groups
 
 
-def _chains_module(env: jinja2.Environment, chains: list[Chain], sha256_by_path: Mapping[str, str], store: TextStore | None, name: str) -> str:
-    """The chain module; its rendering comes from the store when the chains are unchanged.
+def _chains_module(env: jinja2.Environment, chains: list[Chain], store: TextStore | None, name: str) -> tuple[str, str]:
+    """The chain module's store key and unstamped text; the text comes from the store when the chains are unchanged.
 
     Only the sources hash in its header depends on the documents' bytes, so an
     edit elsewhere in a document on a chain re-stamps the cached text instead of
@@ -196,17 +369,17 @@ def _chains_module(env: jinja2.Environment, chains: list[Chain], sha256_by_path:
         text = render_unstamped_chains(env, chains, name.removesuffix(".py"))
         if store is not None:
             store.put_text(key, text)
-    return stamp_chains(text, chains_sources_sha256(chains, sha256_by_path))
+    return key, text
 
 
 def manifest_text(head: dict[str, Any], entries: list[str], chains: list[str]) -> str:
-    """The manifest: valid JSON, one line per document head, mapping and chain.
+    """The manifest: valid JSON, one line per document head, mapping and chain (``chains``: labels as JSON strings).
 
     The first line ends with ``content_sha256``, the hash of all lines after
     it, so ``check`` can trust the manifest without re-reading the documents.
     """
     body = '"documents": [' + ("\n" + ",\n".join(entries) + "\n" if entries else "") + "],\n"
-    body += '"chains": [' + ("\n" + ",\n".join(map(_dumps, chains)) + "\n" if chains else "") + "]}\n"
+    body += '"chains": [' + ("\n" + ",\n".join(chains) + "\n" if chains else "") + "]}\n"
     return _dumps({**head, "content_sha256": sha256_text(body)})[:-1] + ",\n" + body
 
 
@@ -228,58 +401,66 @@ def stale_files(target: Plan) -> list[str]:
     """Generated modules on disk that the plan no longer produces."""
     if not target.out.is_dir():
         return []
-    wanted = set(target.files) | target.keep
+    wanted = set(target.names()) | target.keep
     return sorted(
         p.name for p in target.out.glob("test_*.py") if p.name not in wanted and is_generated(p)
     )
 
 
-def changed_files(target: Plan) -> list[str]:
-    """Files whose content on disk differs from the plan (missing ones included)."""
-    changed = []
-    for name, text in sorted(target.files.items()):
+def changed_files(target: Plan, stats: StatIndex | None = None) -> list[str]:
+    """Files whose content on disk differs from the plan (missing ones included), compared by hash.
+
+    ``stats`` vouches for the hashes of files whose stat is unchanged since
+    they were last hashed, so an unchanged tree is not read.
+    """
+    return _compare(target, stats)[0]
+
+
+def _compare(target: Plan, stats: StatIndex | None) -> tuple[list[str], list[str]]:
+    """Files that differ from the plan, and unchanged ones that an older release wrote 0600 (mode fixed by :func:`write`)."""
+    folder = os.path.abspath(target.out)
+    changed, private = [], []
+    for name in target.names():
+        file = os.path.join(folder, name)
         try:
-            if (target.out / name).read_text(encoding="utf-8") == text:
+            status = os.stat(file)
+            if file_sha256(file, stats, status) == target.sha256(name):
+                if status.st_mode & 0o777 == 0o600 and FILE_MODE != 0o600:
+                    private.append(name)
                 continue
-        except (OSError, UnicodeDecodeError):
+        except OSError:
             pass
         changed.append(name)
-    return changed
+    return changed, private
 
 
-def write(target: Plan) -> tuple[list[str], list[str]]:
+def write(target: Plan, stats: StatIndex | None = None) -> tuple[list[str], list[str]]:
     """Bring the folder in line with the plan: (written, deleted) file names.
 
     Modules are written first and the manifest last, each atomically, so an
     interrupted run leaves every file either old or new. Only the manifest is
     flushed to disk (one fsync, not one per module): it records each module's
     hash, so after a power cut ``check`` finds a module that did not reach the
-    disk.
+    disk. ``stats``: see :func:`changed_files` (a file just written is hashed next time: its stat is too new to vouch for it).
     """
-    for name in target.files:
+    for name in target.names():
         _check_plain_name(name)
     target.out.mkdir(parents=True, exist_ok=True)
     _remove_stray_temps(target.out)
-    changed = changed_files(target)
+    changed, private = _compare(target, stats)
     ordered = [n for n in changed if n != MANIFEST] + [n for n in changed if n == MANIFEST]
     for name in ordered:
         existing = target.out / name
         if existing.exists() and name != MANIFEST and not is_generated(existing):
             raise FileExistsError(f"{existing} exists and was not generated by dataflow-qa; move it away or choose another --out")
     for name in ordered:
-        atomic_write(target.out / name, target.files[name], durable=name == MANIFEST)
-    for name in target.files.keys() - set(changed):
-        _readable(target.out / name)
+        atomic_write(target.out / name, target.text(name), durable=name == MANIFEST)
+    for name in private:
+        (target.out / name).chmod(FILE_MODE)  # an older release wrote modules 0600; a new file gets the umask's mode
     deleted = stale_files(target)
     for name in deleted:
         (target.out / name).unlink()
     return changed, deleted
-
-
-def _readable(path: Path) -> None:
-    """Give an unchanged file that an older release wrote 0600 the mode of a new file."""
-    if path.stat().st_mode & 0o777 == 0o600 and FILE_MODE != 0o600:
-        path.chmod(FILE_MODE)
 
 
 def _remove_stray_temps(out: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -557,10 +558,29 @@ def find_documents(paths: list[str]) -> list[Path]:
     for argument in paths:
         path = Path(argument)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.rst") if p.is_file()))
+            found.extend(sorted(_rst_files(path)))
         else:
             found.append(path)
     return found
+
+
+def any_documents(paths: list[str]) -> bool:
+    """True when :func:`find_documents` finds something (it stops at the first document)."""
+    return any(not Path(p).is_dir() or next(_rst_files(Path(p)), None) is not None for p in paths)
+
+
+def _rst_files(folder: Path) -> Iterator[Path]:
+    """The files ``folder.rglob("*.rst")`` finds (symlinked folders are not entered), without a stat per plain file."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = list(scan)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.endswith(".rst") and entry.is_file():
+            yield folder / entry.name
+        if entry.is_dir(follow_symlinks=False):
+            yield from _rst_files(folder / entry.name)
 
 
 def parse_paths(paths: list[Path], parser: DocumentParser | None = None) -> list[ParseResult]:

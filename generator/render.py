@@ -7,6 +7,8 @@ with :func:`ast.parse` before anyone writes it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import ast
 import hashlib
 import re
@@ -107,11 +109,18 @@ class ModuleView:
 
 def module_names(documents: list[Document]) -> dict[str, str]:
     """Document path -> unique module name, assigned in path order."""
+    return unique_module_names([(doc.path, module_stem(doc)) for doc in documents])
+
+
+def module_stem(document: Document) -> str:
+    """The module name a document gets when no other document took it first."""
+    return naming.module_name(document.source.id, "to", document.target.id)
+
+
+def unique_module_names(stems: list[tuple[str, str]]) -> dict[str, str]:
+    """:func:`module_names` from each document's (path, :func:`module_stem`)."""
     names = naming.UniqueNames()
-    return {
-        doc.path: names.take(naming.module_name(doc.source.id, "to", doc.target.id))
-        for doc in sorted(documents, key=lambda d: d.path)
-    }
+    return {path: names.take(stem) for path, stem in sorted(stems)}
 
 
 def _docstring(text: str) -> str:
@@ -208,8 +217,17 @@ UNSTAMPED = "0" * 64
 
 def chains_sources_sha256(chains: list[Chain], by_path: dict[str, str]) -> str:
     """sha256 over the paths and hashes (``by_path``: document path -> sha256) of the documents the chains pass through."""
-    involved = sorted({loc.path for c in chains for loc in c.via})
-    return hashlib.sha256("".join(f"{p}:{by_path.get(p, '')}\n" for p in involved).encode()).hexdigest()
+    return sources_sha256(chains_paths(chains), by_path)
+
+
+def chains_paths(chains: list[Chain]) -> list[str]:
+    """The paths of the documents the chains pass through, sorted."""
+    return sorted({loc.path for c in chains for loc in c.via})
+
+
+def sources_sha256(paths: list[str], by_path: Mapping[str, str]) -> str:
+    """:func:`chains_sources_sha256` from the sorted paths of the documents the chains pass through."""
+    return hashlib.sha256("".join(f"{p}:{by_path.get(p, '')}\n" for p in paths).encode()).hexdigest()
 
 
 def render_unstamped_chains(env: jinja2.Environment, chains: list[Chain], name: str) -> str:
