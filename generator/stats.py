@@ -6,10 +6,10 @@ with its mtime put back still shows a new ctime. The racy rule is git's, with
 the time each file was read standing for the index's time: a file changed
 in the clock tick it was read in may keep its stat, so a record is trusted
 only when the file's mtime and ctime are older than its reading by more
-than the coarsest timestamp tick (2 s, FAT). The index is one JSON file; an
-absent, damaged or foreign one is empty. It is a pickle of plain tuples (it
-lives in the cache folder, as trusted as the code beside it), the fastest
-format to read and write for thousands of records.
+than the coarsest timestamp tick (2 s, FAT). The index is one file, a
+pickle of plain tuples (it lives in the cache folder, as trusted as the code
+beside it; the fastest format to read and write for thousands of records);
+an absent, damaged or foreign one is empty.
 """
 
 from __future__ import annotations
