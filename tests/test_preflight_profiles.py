@@ -15,7 +15,8 @@ from dataflow_qa.systems.config import dump_config
 from test_preflight import STEPS, rows
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
-DOCUMENT_BY_VENDOR = {"zendesk": "zendesk-tripletex.rst"}
+DOCUMENT_BY_VENDOR = {"zendesk": "zendesk-tripletex.rst", "shopify": "shopify-hubspot.rst",
+                      "businesscentral": "businesscentral-salesforce.rst"}
 """A document naming each vendor, with a partner that preflight also passes on."""
 
 

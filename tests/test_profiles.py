@@ -37,6 +37,12 @@ def test_every_profile_is_a_dialect_of_its_own_system_id() -> None:
     ({"changes": "post-search"}, "needs stamp_property"),
     ({"paging": "cursor"}, "needs cursor_path"),
     ({"update_body": "json-patch"}, "update_body"),
+    ({"paging": "next-link"}, "needs next_path"),
+    ({"auth": "basic-user-token", "basic_user": "me"}, "basic_user with {user}"),
+    ({"item_path": "/items"}, "item_path needs {id}"),
+    ({"changes": "filter-expression", "change_filter": "{field} gt"}, "change_filter with {field} and {since}"),
+    ({"find_by": "filter-expression", "find_filter": "{field} eq 1"}, "find_filter with {field} and {value}"),
+    ({"find_by": "search"}, "find_by 'search'"),
 ])
 def test_a_profile_refuses_knobs_it_cannot_follow(knobs: dict, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
