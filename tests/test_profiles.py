@@ -121,3 +121,19 @@ def test_a_sandbox_configuration_names_a_profile_as_its_dialect_and_gets_its_aut
     assert tripletex.headers["Authorization"] == "Basic " + base64.b64encode(b"0:s3ss10n").decode()
     adapter = build_adapter(config.systems["tripletex"], config, env={"TX_SESSION": "s3ss10n"})
     assert isinstance(adapter, GenericAdapter) and adapter.collection("Orderline") == "/order/orderline"
+
+
+def test_a_listed_cursor_is_sent_back_as_cursor_param_until_none_comes() -> None:
+    profile = Profile(name="cursorish", envelope="results", paging="cursor", cursor_path="paging.next.after",
+                      changes="scan")
+    sent: list[dict[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(dict(request.url.params))
+        after = request.url.params.get("after")
+        more = {} if after else {"paging": {"next": {"after": "c1"}}}
+        return httpx.Response(200, json={"results": [{"id": after or "first", "updatedAt": "2024-01-01T00:00:00Z"}], **more})
+
+    adapter = type("Cursorish", (GenericAdapter,), {"base_layout": profile})("custom", client(handler), Options(page_size=1))
+    assert [r.id for r in adapter.changed_since("Contact", None)] == ["c1", "first"]
+    assert sent == [{"limit": "1"}, {"limit": "1", "after": "c1"}]
