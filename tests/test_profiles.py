@@ -37,6 +37,12 @@ def test_every_profile_is_a_dialect_of_its_own_system_id() -> None:
     ({"changes": "post-search"}, "needs stamp_property"),
     ({"paging": "cursor"}, "needs cursor_path"),
     ({"update_body": "json-patch"}, "update_body"),
+    ({"paging": "next-link"}, "needs next_path"),
+    ({"auth": "basic-user-token", "basic_user": "me"}, "basic_user with {user}"),
+    ({"item_path": "/items"}, "item_path needs {id}"),
+    ({"changes": "filter-expression", "change_filter": "{field} gt"}, "change_filter with {field} and {since}"),
+    ({"find_by": "filter-expression", "find_filter": "{field} eq 1"}, "find_filter with {field} and {value}"),
+    ({"find_by": "search"}, "find_by 'search'"),
 ])
 def test_a_profile_refuses_knobs_it_cannot_follow(knobs: dict, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
@@ -115,3 +121,19 @@ def test_a_sandbox_configuration_names_a_profile_as_its_dialect_and_gets_its_aut
     assert tripletex.headers["Authorization"] == "Basic " + base64.b64encode(b"0:s3ss10n").decode()
     adapter = build_adapter(config.systems["tripletex"], config, env={"TX_SESSION": "s3ss10n"})
     assert isinstance(adapter, GenericAdapter) and adapter.collection("Orderline") == "/order/orderline"
+
+
+def test_a_listed_cursor_is_sent_back_as_cursor_param_until_none_comes() -> None:
+    profile = Profile(name="cursorish", envelope="results", paging="cursor", cursor_path="paging.next.after",
+                      changes="scan")
+    sent: list[dict[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(dict(request.url.params))
+        after = request.url.params.get("after")
+        more = {} if after else {"paging": {"next": {"after": "c1"}}}
+        return httpx.Response(200, json={"results": [{"id": after or "first", "updatedAt": "2024-01-01T00:00:00Z"}], **more})
+
+    adapter = type("Cursorish", (GenericAdapter,), {"base_layout": profile})("custom", client(handler), Options(page_size=1))
+    assert [r.id for r in adapter.changed_since("Contact", None)] == ["c1", "first"]
+    assert sent == [{"limit": "1"}, {"limit": "1", "after": "c1"}]
