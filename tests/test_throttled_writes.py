@@ -83,3 +83,16 @@ def test_a_loopback_system_that_takes_no_orders_skips(document: Document) -> Non
                               transport=httpx.MockTransport(not_ours))
     with pytest.raises(Skip, match="takes no update-burst orders .*404"):
         update_bursts(adapters["crmoffice"], "CRMOffice")
+
+
+def test_on_a_sandbox_each_throttled_writes_check_runs_in_waves_of_its_own(document: Document, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A burst stalls every update to its system; checks in the same waves would take that for a quiet sync."""
+    from dataflow_qa.pytest_plugin import dataflow
+
+    batches: list[list[str]] = []
+    monkeypatch.setattr(dataflow, "run_waves", lambda checks, waiter, report: batches.append(sorted(checks)) or {})
+    session = Session(lambda scoped: FakeTarget(scoped), [document], 5, "waves", PROFILES["sandbox"])
+    users, persons = document.mappings[1], document.mappings[2]
+    session.run_planned([("users::throttled_writes", ("throttled-writes", users, None)), ("users::link", ("link", users, None)),
+                         ("persons::throttled_writes", ("throttled-writes", persons, None)), ("persons::link", ("link", persons, None))])
+    assert batches == [["persons::link", "users::link"], ["users::throttled_writes"], ["persons::throttled_writes"]]
