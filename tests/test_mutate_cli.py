@@ -78,10 +78,11 @@ def test_both_targets_kill_the_faults_each_in_its_own_matrix(docs_repo: Path, ca
     the cheapest that caught it on the fake target, and the output says so."""
     capsys.readouterr()
     assert main(["mutate", "--target", "both", "--faults", "one-way,gives-up-on-429", "--select", "Users and (throttled or reverse)",
-                 "--jobs", "3"]) == 0
+                 "--deadline", "8", "--jobs", "3"]) == 0
     out = capsys.readouterr().out
     fake, _, sandbox = out.partition("\nsandbox target: ")
     assert fake.lstrip().startswith("fake target: in process") and "each fault ran the 2 check kind(s)" in sandbox
+    assert "a change may take 8 s; the clean run first and alone, then the faults, 3 at once" in sandbox
     for block in (fake, sandbox):
         lines = {line.split()[0]: line for line in block.splitlines() if line.strip()}
         assert lines["clean"].split()[1] == "-" and lines["one-way"].split()[1] == "yes"
