@@ -49,6 +49,10 @@ class TestCustomersPersonToContacts:
     def test_rapid_edits(self, dataflow):
         dataflow.rapid_edits(self.mapping)
 
+    @checks.mapping('throttled-writes', mapping)
+    def test_throttled_writes(self, dataflow):
+        dataflow.throttled_writes(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -123,6 +127,10 @@ class TestEmployeesToContacts:
     @checks.mapping('rapid-edits', mapping)
     def test_rapid_edits(self, dataflow):
         dataflow.rapid_edits(self.mapping)
+
+    @checks.mapping('throttled-writes', mapping)
+    def test_throttled_writes(self, dataflow):
+        dataflow.throttled_writes(self.mapping)
 
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
@@ -221,6 +229,10 @@ class TestProjectsToActivities:
     def test_rapid_edits(self, dataflow):
         dataflow.rapid_edits(self.mapping)
 
+    @checks.mapping('throttled-writes', mapping)
+    def test_throttled_writes(self, dataflow):
+        dataflow.throttled_writes(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -296,6 +308,10 @@ class TestContactpersonToContacts:
     def test_rapid_edits(self, dataflow):
         dataflow.rapid_edits(self.mapping)
 
+    @checks.mapping('throttled-writes', mapping)
+    def test_throttled_writes(self, dataflow):
+        dataflow.throttled_writes(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -370,6 +386,10 @@ class TestSuppliersPersonToContacts:
     @checks.mapping('rapid-edits', mapping)
     def test_rapid_edits(self, dataflow):
         dataflow.rapid_edits(self.mapping)
+
+    @checks.mapping('throttled-writes', mapping)
+    def test_throttled_writes(self, dataflow):
+        dataflow.throttled_writes(self.mapping)
 
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):

@@ -87,6 +87,8 @@ CHECK_KINDS: tuple[CheckKind, ...] = (
               ("create",), needs=_findable),
     CheckKind("rapid-edits", "mapping", "an edit right after create, two edits at once, an edit right after one arrived: each arrives, on one record",
               ("create",), needs=_findable),
+    CheckKind("throttled-writes", "mapping", "the sync's updates at the target answered 429 a few times: the edit still arrives after Retry-After",
+              needs=_findable),
     CheckKind("forward", "row", "a value written at the source reaches the target, on create and on edit"),
     CheckKind("reverse", "row", "a value written at the target reaches the source"),
     CheckKind("round-trip", "row", "a value written at the source, then a new one at the target, each arrive exactly as written"),

@@ -14,7 +14,7 @@ import pytest
 from dataflow_qa.values import paths
 from dataflow_qa.systems.adapters.base import AdapterError
 from dataflow_qa.fakes import FakeServer, FakeSystems, Faults
-from dataflow_qa.fakes.faults import FaultInjector, SlidingWindow
+from dataflow_qa.fakes.faults import UPDATE_BURST_PATH, FaultInjector, SlidingWindow
 from dataflow_qa.generator.model import Document
 from dataflow_qa.generator.parse import find_documents, parse_paths
 
@@ -190,3 +190,33 @@ def test_unthrottled_adapters_wait_as_the_vendor_says(documents: list[Document])
     ids = [adapter.create("Projects", {"Name": f"p{i}"}) for i in range(12)]
     assert len(set(ids)) == 12 and len(fakes.records("powerofficego", "Projects")) == 12
     assert clock.sleeps == [1.0]
+
+
+def test_an_ordered_update_burst_answers_other_clients_updates_429_and_counts_them(documents: list[Document]) -> None:
+    """Only the served fakes take the order (at /__dataflow-qa__/update-burst below a system's API root):
+    the next updates of every client but the one that ordered are answered 429, reads never are."""
+    clock = Clock()
+    fakes = FakeSystems.from_documents(documents, monotonic=clock)
+    checks = fakes.adapters(client="dataflow-qa")
+    engine = fakes.adapters(client="sesam-talk-engine", retries=1)
+    record_id = checks["crmoffice"].create("Activities", {"subject": "before"})
+    control = checks["crmoffice"].http  # type: ignore[attr-defined]
+    ordered = control.send("POST", UPDATE_BURST_PATH, json={"count": 2, "retry_after": 0.5, "seconds": 30})
+    assert ordered.json() == {"pending": 2, "answered": 0}
+    checks["crmoffice"].update("Activities", record_id, {"subject": "by the checks"})  # the one who ordered is spared
+    assert engine["crmoffice"].get("Activities", record_id) is not None  # reads are spared
+    with pytest.raises(AdapterError) as refused:
+        engine["crmoffice"].update("Activities", record_id, {"subject": "by the engine"})
+    assert refused.value.status == 429 and "Try again in 0.5 seconds" in str(refused.value)
+    assert control.send("GET", UPDATE_BURST_PATH).json() == {"pending": 1, "answered": 1}
+    clock.now += 31  # the burst is over once its time is up, whatever it has left
+    engine["crmoffice"].update("Activities", record_id, {"subject": "by the engine"})
+    assert control.send("GET", UPDATE_BURST_PATH).json() == {"pending": 0, "answered": 1}
+
+
+@pytest.mark.parametrize("order", [{"count": 0, "retry_after": 1, "seconds": 5}, {"count": 2}, "nonsense"])
+def test_an_update_burst_order_that_makes_no_sense_is_refused(documents: list[Document], order: Any) -> None:
+    fakes = FakeSystems.from_documents(documents)
+    response = fakes.handler(httpx.Request("POST", f"http://fakes.invalid/webcrm{UPDATE_BURST_PATH}", json=order))
+    assert response.status_code == 400 and "count" in response.text
+    assert fakes["webcrm"].update_burst.state() == {"pending": 0, "answered": 0}

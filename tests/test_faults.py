@@ -13,6 +13,7 @@ from dataflow_qa.engine import FAULTS, Engine, EngineNotQuiescent
 from dataflow_qa.engine.faults import TRUNCATE_AT, Fault, behaviour, parse_faults, showing_on
 from dataflow_qa.values.paths import MISSING
 from dataflow_qa.engine.policies import Policy
+from dataflow_qa.fakes import in_process
 
 ROWS = [("name", "Name", '"string"'), ("email", "Email", '"string"')]
 MERGE = document("Alpha", "Beta", section("Alpha", "Customers", "Beta", "Accounts", "merge-or-create", ROWS, keys=[("email", "Email")]))
@@ -177,6 +178,23 @@ def gated_row(faults: Faults) -> Any:
 
 
 LONG = "Å" + "x" * 299
+def edit_in_a_429_burst(faults: Faults) -> tuple[Any, int]:
+    """Scenario over the HTTP fakes: the contact's value after an edit whose update Beta answers 429 twice,
+    and how many 429s Beta answered."""
+    fakes, checks = in_process([PEOPLE])
+    engine = Engine([PEOPLE], fakes.adapters(client="sesam-talk-engine"), faults=faults)
+    person = checks["alpha"].create("People", {"first": "Ada"})
+    engine.settle()
+    contact = engine.linked(PEOPLE_MAP, person)
+    assert contact is not None
+    fakes["beta"].update_burst.order(2, retry_after=0.0, seconds=60, exempt="dataflow-qa")
+    checks["alpha"].update("People", person, {"first": "Bea"})
+    engine.settle()
+    record = checks["beta"].get("Contacts", contact)
+    assert record is not None
+    return checks["beta"].read(record, "givenName"), fakes["beta"].update_burst.answered
+
+
 SCENARIOS: dict[str, tuple[Callable[[Faults], Any], Any, Any]] = {
     # fault: (scenario, what the clean engine gives, what the faulty engine gives)
     "drop-property": (created_contact(first="Ada", last="L"), {"givenName": "Ada", "familyName": "L"}, {"familyName": "L"}),
@@ -208,6 +226,7 @@ SCENARIOS: dict[str, tuple[Callable[[Faults], Any], Any, Any]] = {
     "chain-stops": (far_end_of_chain, 1, 0),
     "stale-read": (forward_edit, "Bea", "Ada"),
     "whole-second-cursor": (forward_edit, "Bea", "Ada"),
+    "gives-up-on-429": (edit_in_a_429_burst, ("Bea", 2), ("Ada", 1)),
     "conditions-ignored": (gated_row, MISSING, "123"),
 }
 

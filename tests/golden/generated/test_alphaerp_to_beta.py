@@ -66,6 +66,10 @@ class TestCustomersHumanDataToPerson:
     def test_concurrent_edits(self, dataflow):
         dataflow.concurrent_edits(self.mapping)
 
+    @checks.mapping('throttled-writes', mapping)
+    def test_throttled_writes(self, dataflow):
+        dataflow.throttled_writes(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
@@ -135,6 +139,10 @@ class TestAnsattToEmployee:
     @checks.mapping('concurrent-edits', mapping)
     def test_concurrent_edits(self, dataflow):
         dataflow.concurrent_edits(self.mapping)
+
+    @checks.mapping('throttled-writes', mapping)
+    def test_throttled_writes(self, dataflow):
+        dataflow.throttled_writes(self.mapping)
 
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):

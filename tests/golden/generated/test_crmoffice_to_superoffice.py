@@ -50,6 +50,10 @@ class TestContactsToPerson:
     def test_rapid_edits(self, dataflow):
         dataflow.rapid_edits(self.mapping)
 
+    @checks.mapping('throttled-writes', mapping)
+    def test_throttled_writes(self, dataflow):
+        dataflow.throttled_writes(self.mapping)
+
     @checks.rows('forward', mapping)
     def test_forward(self, dataflow, row):
         dataflow.forward(self.mapping, row)
