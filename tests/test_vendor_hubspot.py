@@ -21,10 +21,8 @@ import pytest
 from dataflow_qa.systems.adapters.base import AdapterError
 from dataflow_qa.systems.adapters.generic import GenericAdapter
 from dataflow_qa.systems.catalog import Catalog, EntityInfo, SystemInfo
-from dataflow_qa.systems.config import build_adapters
 from dataflow_qa.systems.profiles import PROFILES
 from dataflow_qa.fakes import FakeSystems
-from dataflow_qa.fakes.hub import no_wait
 import vendor_replay as replay
 from vendor_replay import Handler, Served, assert_shape
 
@@ -126,10 +124,7 @@ def documented(name: str, **changes: Any) -> Handler:
 
 def adapter(served: Served, fakes: FakeSystems, page_size: int = 100) -> GenericAdapter:
     """An adapter built as the hub builds them (configuration, auth, HttpClient), served by ``served``."""
-    built = build_adapters(fakes.config(page_size=page_size), env=fakes.env(), transport=httpx.MockTransport(served),
-                           sleep=no_wait)[HS]
-    assert isinstance(built, GenericAdapter) and built.profile == PROFILE
-    return built
+    return replay.profiled_adapter(served, fakes, HS, PROFILE, page_size)
 
 
 ITEM = r"/crm/v3/objects/contact/\d+"

@@ -12,6 +12,10 @@ from typing import Any
 
 import httpx
 
+from dataflow_qa.fakes.hub import no_wait
+from dataflow_qa.systems.adapters.generic import GenericAdapter
+from dataflow_qa.systems.config import build_adapters
+
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
@@ -69,3 +73,13 @@ def documented(example: dict, **changes: Any) -> Handler:
     body = response["body"] if not changes else {**response["body"], **changes}
     content = b"" if body is None else json.dumps(body).encode()
     return lambda request: httpx.Response(response["status"], content=content, headers=response["headers"])
+
+
+def profiled_adapter(served: Handler, fakes: Any, system: str, profile: Any,
+                     page_size: int = 100) -> GenericAdapter:
+    """The generic adapter of a profiled ``system``, built as the hub builds them (configuration, auth,
+    HttpClient), served by ``served``; it must speak ``profile``."""
+    built = build_adapters(fakes.config(page_size=page_size), env=fakes.env(), transport=httpx.MockTransport(served),
+                           sleep=no_wait)[system]
+    assert isinstance(built, GenericAdapter) and built.profile == profile
+    return built
