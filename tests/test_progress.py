@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import select
+import subprocess
+import sys
+
 from dataflow_qa.checks import Progress
 from dataflow_qa.pytest_plugin.progress import ProgressLine, describe
 
@@ -41,3 +45,25 @@ def test_a_long_flow_is_cut_to_one_line() -> None:
     text = describe(Progress(total=1, pending=1, slowest=(12.25, "specs/x.rst:7: " + "y" * 200)), 3)
     assert text.startswith("dataflow-qa waves, 3 s: 1 pending, 0 settled, 0 failed of 1 checks; slowest flow 12.2 s (specs/x.rst:7: y")
     assert text.endswith("...)") and len(text) < 200
+
+
+def test_a_line_reaches_a_piped_stdout_while_the_run_is_still_going(tmp_path) -> None:
+    """CI logs are pipes: a progress line must be readable before the run ends, not when its buffer fills."""
+    release = tmp_path / "release"
+    (tmp_path / "test_waits.py").write_text(
+        "import pathlib, pytest\n"
+        "from dataflow_qa.checks import Progress\n"
+        "from dataflow_qa.pytest_plugin.progress import progress_line\n"
+        "def test_waits(pytestconfig):\n"
+        "    progress_line(pytestconfig, 1)(Progress(total=1, pending=1))\n"
+        f"    while not pathlib.Path({str(release)!r}).exists():\n"
+        "        pass\n")
+    run = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                           cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    try:
+        readable, _, _ = select.select([run.stdout], [], [], 60)  # the line must arrive while the test still waits
+        assert readable, "no progress line on the pipe while the run was going"
+        assert run.stdout.readline().startswith("dataflow-qa waves, ") and run.poll() is None
+    finally:
+        release.touch()
+        run.communicate(timeout=60)

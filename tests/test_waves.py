@@ -157,12 +157,24 @@ def test_a_missed_deadline_holds_the_others_up_no_longer_than_that_deadline() ->
 def test_progress_is_reported_after_each_round_and_ends_with_every_check_counted() -> None:
     reports: list[Progress] = []
     run_waves(mixed([]), waiter(FakeTime(), 8), report=lambda p: reports.append(Progress(**vars(p))))
-    assert reports and reports[0].pending < 5
+    assert (reports[0].pending, reports[0].settled, reports[0].failed) == (5, 0, 0), "told at the start"
+    assert reports[1].pending < 5
     last = reports[-1]
     assert (last.total, last.pending, last.settled, last.failed) == (5, 0, 2, 3)
     assert last.slowest == (3.0, "slow to arrive")
     assert [r.pending for r in reports] == sorted((r.pending for r in reports), reverse=True)
     assert [r.pending for r in reports].count(0) == 1, "the end is told once (a progress line adds up batches by it)"
+
+
+def test_the_start_is_told_before_the_first_steps_which_may_take_long() -> None:
+    told: list[int] = []
+
+    def check() -> Check:
+        assert told == [1], "the first step ran before the start was told"
+        yield Wait("a value", lambda: 1)
+
+    outcomes = run_waves({"a": check()}, waiter(FakeTime(), 1), report=lambda p: told.append(p.pending))
+    assert outcomes["a"].status == "passed", outcomes["a"].message
 
 
 def test_a_run_whose_changes_all_arrive_tells_its_end_once() -> None:
@@ -203,3 +215,4 @@ def test_checks_that_must_not_see_others_records_share_a_batch_only_with_checks_
             for other in (m for m in members if m is not one):
                 lands = {(other.source.id, other.source_entity), *session.downstream(other.source.id, other.source_entity)}
                 assert not watched & lands, (one.key, other.key)
+
