@@ -133,7 +133,7 @@ def test_records_the_system_cannot_delete_are_named_once_per_entity_and_fail_not
     naming them and what marks them, not a problem that fails the run and keeps a ledger reap cannot empty."""
     fakes, config, _ = served
     target = SandboxTarget(DOCUMENTS, config, RUN_ID, tmp_path / "ledger")
-    people = [target.adapters["webcrm"].create("Persons", {"PersonFirstName": f"dfqa-{RUN_ID}-{n}"}) for n in range(2)]
+    people = [target.adapters["webcrm"].create("Persons", {"PersonFirstName": f"dfqa-{RUN_ID}-{n}"}) for n in range(11)]
     product = target.adapters["webcrm"].create("Products", {"ProductName": f"dfqa-{RUN_ID}-p"})
     for record_id in (*people, product):
         target.ledger.add("webcrm", "Persons" if record_id in people else "Products", record_id)
@@ -143,7 +143,7 @@ def test_records_the_system_cannot_delete_are_named_once_per_entity_and_fail_not
 
     assert problems == []
     [note] = [n for n in target.notes if "webcrm Persons" in n]
-    assert note.startswith(f"left in place: webcrm Persons {', '.join(sorted(people))}: WebCRM has no DELETE for Persons")
+    assert note.startswith(f"left in place: webcrm Persons {', '.join(sorted(people, key=int))}: WebCRM has no DELETE for Persons")
     assert "remove the record by hand" in note
     assert {p["PersonId"] for p in fakes.records("webcrm", "Persons")} >= {int(p) for p in people}
     assert product not in [str(p.get("ProductId")) for p in fakes.records("webcrm", "Products")]
