@@ -36,7 +36,7 @@ def test_every_profile_is_a_dialect_of_its_own_system_id() -> None:
     ({"auth": "header-token"}, "needs auth_header"),
     ({"changes": "post-search"}, "needs stamp_property"),
     ({"paging": "cursor"}, "needs cursor_path"),
-    ({"update_body": "json-patch"}, "update_body"),
+    ({"update_body": "form"}, "update_body"),
     ({"paging": "next-link"}, "needs next_path"),
     ({"auth": "basic-user-token", "basic_user": "me"}, "basic_user with {user}"),
     ({"item_path": "/items"}, "item_path needs {id}"),

@@ -11,13 +11,13 @@ import pytest
 from dataflow_qa.fakes import FakeSystems
 from dataflow_qa.generator.parse import find_documents, parse_paths
 from dataflow_qa.systems.adapters.base import Record
-from dataflow_qa.systems.adapters.crmoffice import CrmOfficeAdapter
-from dataflow_qa.systems.config import dump_config
+from dataflow_qa.systems.config import ADAPTERS, dump_config
 from dataflow_qa.targets.sandbox import SandboxTarget
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [r.document for r in parse_paths(find_documents([str(ROOT / "specs")])) if r.document is not None]
 RUN_ID = "c1ea9"
+CrmOfficeAdapter = ADAPTERS["crmoffice"]
 
 
 @pytest.fixture
