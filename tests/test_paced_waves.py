@@ -50,3 +50,16 @@ def test_a_sandbox_run_cuts_its_waves_by_the_targets_caps(monkeypatch: pytest.Mo
             for kind in ("link", "delete")]
     session.run_planned(plan)
     assert waves == [["users::delete", "users::link"], ["persons::delete", "persons::link"]]
+
+
+def test_the_run_warns_when_a_propagation_took_longer_than_the_quiet_period() -> None:
+    """A quiet wait shorter than the sync's passes proves nothing: the summary says so, with the value to set."""
+    from dataflow_qa.checks import Outcome, PollWaiter
+    from dataflow_qa.pytest_plugin.dataflow import Result, quiet_too_short
+
+    results = [Result("forward", None, None, Outcome(latencies=[0.4, 14.2])), Result("link", None, None, Outcome(latencies=[2.0]))]
+    [warning] = quiet_too_short(results, PollWaiter(quiet_period=3))
+    assert "a propagation took 14.2 s, longer than [run] quiet_period (3 s)" in warning
+    assert warning.endswith("set quiet_period above 14 s in the sandbox configuration")
+    assert quiet_too_short(results, PollWaiter(quiet_period=30)) == []
+    assert quiet_too_short(results, object()) == [], "the fake target settles instead of waiting: nothing to say"
