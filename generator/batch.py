@@ -30,7 +30,7 @@ from dataflow_qa.generator.cache import Cache, Digest, Entry, dumps, generator_f
 from dataflow_qa.generator.lint import document_diagnostics, heading, in_print_order, tally
 from dataflow_qa.generator.model import Document, ParseResult
 from dataflow_qa.generator.output import MANIFEST, MANIFEST_FORMAT, Rendered, body_sha256, is_generated, render_document, summarize
-from dataflow_qa.generator.parse import MAX_BYTES, DocumentParser, find_documents
+from dataflow_qa.generator.parse import MAX_BYTES, DocumentParser, document_files
 from dataflow_qa.generator.render import make_environment, module_names
 from dataflow_qa.generator.stats import StatIndex, file_sha256, stat_key
 
@@ -43,7 +43,7 @@ class Source:
     """One input file, read and hashed once; ``data`` is None with a hash when its stat vouched for the hash,
     and None without one when the parser is to read it (too large or unreadable)."""
 
-    file: Path
+    file: str
     path: str
     data: bytes | None
     sha256: str
@@ -53,7 +53,7 @@ class Source:
         if self.data is not None or not self.sha256:
             return self
         try:
-            data = self.file.read_bytes()
+            data = Path(self.file).read_bytes()
         except OSError:
             return Source(self.file, self.path, None, "")  # the parser reports why
         return Source(self.file, self.path, data, hashlib.sha256(data).hexdigest())
@@ -78,24 +78,32 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def display_paths(files: Sequence[Path], root: Path | None = None) -> list[str]:
+def display_paths(files: Sequence[Path | str], root: Path | None = None, links: Sequence[bool | None] | None = None) -> list[str]:
     """Paths as users typed them: relative to ``root`` (default: the working folder) when inside it, else as given.
 
     Each folder is resolved and made relative once (a file that is not a
     symlink resolves to its resolved folder plus its name), which matters
-    for a thousand files.
+    for a thousand files. ``links`` says, per file, whether it is a symlink
+    when a folder listing told (see :func:`~dataflow_qa.generator.parse.document_files`); None: look.
     """
     cwd = (root or Path.cwd()).resolve()
-    folders: dict[Path, str | None] = {}
+    folders: dict[str, str | None] = {}
     shown = []
-    for path in files:
-        if path.is_symlink():
-            shown.append(_relative(path.resolve(), cwd) or path.as_posix())
-            continue
-        if path.parent not in folders:
-            folders[path.parent] = _relative(path.parent.resolve(), cwd)
-        folder = folders[path.parent]
-        shown.append(path.as_posix() if folder is None else f"{folder}/{path.name}" if folder else path.name)
+    for number, file in enumerate(files):
+        known = links[number] if links is not None else None
+        if known is False:
+            parent, name = os.path.split(file)
+        else:
+            path = Path(file)
+            if path.is_symlink():
+                shown.append(_relative(path.resolve(), cwd) or path.as_posix())
+                continue
+            parent, name = os.fspath(path.parent), path.name
+        if parent not in folders:
+            folders[parent] = _relative(Path(parent).resolve(), cwd)
+        folder = folders[parent]
+        as_given = file if known is False and os.sep == "/" else Path(file).as_posix()  # a listing's paths are already plain
+        shown.append(as_given if folder is None else f"{folder}/{name}" if folder else name)
     return shown
 
 
@@ -111,9 +119,10 @@ def _relative(path: Path, cwd: Path) -> str | None:
 def read_sources(paths: Sequence[str], root: Path | None = None, stats: StatIndex | None = None) -> tuple[list[Source], list[str]]:
     """Every document file hashed once (read only when ``stats`` cannot vouch for its hash), and the display paths of missing ones."""
     sources, missing = [], []
-    files = find_documents(list(paths))
+    found = document_files(list(paths))
+    files = [path for path, _ in found]
     cwd = os.getcwd()
-    for file, shown in zip(files, display_paths(files, root)):
+    for file, shown in zip(files, display_paths(files, root, [link for _, link in found])):
         try:
             source = _read_source(file, os.path.join(cwd, file), shown, stats)
         except FileNotFoundError:
@@ -123,7 +132,7 @@ def read_sources(paths: Sequence[str], root: Path | None = None, stats: StatInde
     return sources, missing
 
 
-def _read_source(file: Path, name: str, shown: str, stats: StatIndex | None) -> Source:
+def _read_source(file: str, name: str, shown: str, stats: StatIndex | None) -> Source:
     """One document hashed: from ``stats`` (by absolute ``name``) when its stat is unchanged, else from its bytes (then recorded)."""
     read_ns = StatIndex.clock()
     try:
@@ -211,7 +220,7 @@ class _Worker:
     def build(cls, source: Source) -> bytes:
         """Parse and, when usable, render one document; store it in the cache; the entry as bytes."""
         if cls.parser is None:
-            cls.parser, cls.env = DocumentParser(), make_environment()
+            cls.parser, cls.env = DocumentParser(), make_environment(cls.cache.templates() if cls.cache is not None else None)
         with reused_list_parsers():
             if source.data is None:
                 result = cls.parser.parse_file(source.file, source.path)
@@ -431,13 +440,14 @@ def up_to_date(paths: Sequence[str], out: Path, cache: Cache | None = None) -> V
     if manifest.get("content_sha256") != body_sha256(manifest_text):
         return Verdict(False, reason="manifest edited since it was generated")
     entries = {e.get("path"): e for e in manifest.get("documents", []) if isinstance(e, dict)}
-    files = find_documents(list(paths))
+    found = document_files(list(paths))
+    files = [path for path, _ in found]
     if len(files) != len(entries):
         return Verdict(False, reason="documents added or removed")
     modules = dict(manifest.get("chain_modules") or {})
     sources, outputs = (cache.stats("sources"), cache.stats("outputs")) if cache is not None else (None, None)
     try:
-        for file, shown in zip(files, display_paths(files)):
+        for file, shown in zip(files, display_paths(files, links=[link for _, link in found])):
             entry = entries.get(shown)
             if entry is None or file_sha256(file, sources) != entry.get("sha256"):
                 return Verdict(False, reason=f"{shown} changed")

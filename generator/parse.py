@@ -89,13 +89,18 @@ class _PlainInliner:
 
     def __init__(self) -> None:
         self._inliner = Inliner()
+        self._settings: object = None
+        self._prepared_for: object = None
 
     def init_customizations(self, settings: object) -> None:
-        """Prepare the patterns docutils' own inliner uses for link targets."""
-        self._inliner.init_customizations(settings)
+        """Note the settings docutils' own inliner is prepared with when a link target needs it (rarely: its patterns are many)."""
+        self._settings = settings
 
     def adjust_uri(self, uri: str) -> str:
         """A link target's URI, as docutils would read it."""
+        if self._prepared_for is not self._settings:
+            self._inliner.init_customizations(self._settings)
+            self._prepared_for = self._settings
         return self._inliner.adjust_uri(uri)
 
     def parse(self, text: str, lineno: int, memo: object, parent: nodes.Element) -> tuple[list[nodes.Node], list[nodes.system_message]]:
@@ -554,23 +559,30 @@ def _ids_from_file_name(path: str) -> tuple[str, str]:
 
 def find_documents(paths: list[str]) -> list[Path]:
     """Expand arguments into document files: a directory means its ``*.rst``."""
-    found: list[Path] = []
+    return [Path(path) for path, _ in document_files(paths)]
+
+
+def document_files(paths: list[str]) -> list[tuple[str, bool | None]]:
+    """:func:`find_documents` as path strings, each with whether it is a symlink as its folder's listing
+    showed (None for a path named as an argument: not looked at)."""
+    found: list[tuple[str, bool | None]] = []
     for argument in paths:
-        path = Path(argument)
-        if path.is_dir():
-            found.extend(sorted(_rst_files(path)))
+        if os.path.isdir(argument):
+            folder = os.fspath(Path(argument))
+            found.extend((path, link) for _, path, link in sorted(_rst_files(folder, ())))
         else:
-            found.append(path)
+            found.append((argument, None))
     return found
 
 
 def any_documents(paths: list[str]) -> bool:
     """True when :func:`find_documents` finds something (it stops at the first document)."""
-    return any(not Path(p).is_dir() or next(_rst_files(Path(p)), None) is not None for p in paths)
+    return any(not os.path.isdir(p) or next(_rst_files(p, ()), None) is not None for p in paths)
 
 
-def _rst_files(folder: Path) -> Iterator[Path]:
-    """The files ``folder.rglob("*.rst")`` finds (symlinked folders are not entered), without a stat per plain file."""
+def _rst_files(folder: str, parts: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str, bool]]:
+    """The files ``Path(folder).rglob("*.rst")`` finds (symlinked folders are not entered), without a stat per plain file:
+    each as its path's parts below ``folder`` (sorting these sorts as paths do), its path and whether it is a symlink."""
     try:
         with os.scandir(folder) as scan:
             entries = list(scan)
@@ -578,9 +590,9 @@ def _rst_files(folder: Path) -> Iterator[Path]:
         return
     for entry in entries:
         if entry.name.endswith(".rst") and entry.is_file():
-            yield folder / entry.name
+            yield (*parts, os.path.normcase(entry.name)), entry.path, entry.is_symlink()
         if entry.is_dir(follow_symlinks=False):
-            yield from _rst_files(folder / entry.name)
+            yield from _rst_files(entry.path, (*parts, os.path.normcase(entry.name)))
 
 
 def parse_paths(paths: list[Path], parser: DocumentParser | None = None) -> list[ParseResult]:

@@ -28,11 +28,16 @@ FRAGMENTS = [
 _PARSER = Parser()
 
 
-def doctree(text: str) -> str:
-    """docutils' whole tree for a text, as pseudo-XML (system messages included)."""
+def stock_settings() -> object:
+    """docutils' default settings, quiet."""
     configured = get_default_settings(Parser)
     configured.report_level, configured.halt_level, configured.warning_stream = 5, 5, io.StringIO()
-    document = new_document("<test>", configured)
+    return configured
+
+
+def doctree(text: str) -> str:
+    """docutils' whole tree for a text, as pseudo-XML (system messages included)."""
+    document = new_document("<test>", stock_settings())
     try:
         _PARSER.parse(text, document)
     except Exception as exc:  # hostile input: both ways must fail alike
@@ -64,3 +69,21 @@ def test_any_text_gives_the_same_doctree(lines: list[str]) -> None:
     expected = doctree(text)
     with reused_list_parsers():
         assert doctree(text) == expected
+
+
+def test_link_targets_read_as_docutils_reads_them_though_its_patterns_are_prepared_only_for_them() -> None:
+    from docutils import nodes
+
+    from dataflow_qa.generator.parse import _PlainInliner
+
+    text = "Title\n=====\n\n.. _mail: someone@example.com\n.. _site: https://example.com/x\n"
+    ours = new_document("x.rst", DocumentParser()._settings)
+    DocumentParser()._parser.parse(text, ours)
+    stock = new_document("x.rst", stock_settings())
+    _PARSER.parse(text, stock)
+    refuris = [[t.get("refuri") for t in tree.findall(nodes.target)] for tree in (ours, stock)]
+    assert refuris[0] == refuris[1] == ["mailto:someone@example.com", "https://example.com/x"]
+    inliner, settings = _PlainInliner(), stock_settings()
+    inliner.init_customizations(settings)
+    assert not hasattr(inliner._inliner, "patterns")  # nothing prepared until a target asks
+    assert inliner.adjust_uri("a@b.example") == "mailto:a@b.example"
