@@ -205,6 +205,10 @@ class Cache:
         """The stat index ``name`` (file hashes by their stat) kept beside the entries."""
         return StatIndex(self.folder / f"{name}.stats")
 
+    def templates(self) -> jinja2.BytecodeCache:
+        """Where compiled Jinja templates are kept (Jinja checks each against its template's source)."""
+        return _TemplateCode(self)
+
     def get_text(self, key: str) -> str | None:
         """A text stored under ``key`` (a hex digest), or None."""
         try:
@@ -236,3 +240,24 @@ class Cache:
         for other in self.base.iterdir():
             if OTHER_FOLDER.match(other.name) and other.is_dir() and other != self.folder:
                 shutil.rmtree(other, ignore_errors=True)
+
+
+class _TemplateCode(jinja2.BytecodeCache):
+    """Compiled templates in the cache folder, so a run that renders one document does not compile its template.
+
+    Jinja keys each by the template's name and checks it against the
+    template source's checksum and the Python version; an unreadable,
+    damaged or foreign one is compiled again.
+    """
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            bucket.bytecode_from_string((self.cache.folder / f"{bucket.key}.template").read_bytes())
+        except Exception:  # absent, damaged or foreign: compiled again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.cache._write(f"{bucket.key}.template", bucket.bytecode_to_string())
