@@ -32,7 +32,7 @@ from dataflow_qa.generator.chains import Chain, ChainKey, ChainRow, Middle, chai
 from dataflow_qa.generator.model import Document, ParseResult
 from dataflow_qa.generator.render import (CHAINS_SUFFIX, HEADER_MARK, chains_paths, make_environment, module_names, module_stem, render_module,
                                           render_unstamped_chains, sources_sha256, stamp_chains, unique_module_names)
-from dataflow_qa.generator.stats import StatIndex, file_sha256
+from dataflow_qa.generator.stats import StatIndex, file_sha256, stat_key
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 3
@@ -101,8 +101,8 @@ class Plan:
     keep: set[str] = field(default_factory=set)
     documents: int = 0
     deferred: dict[str, tuple[str, Callable[[], str]]] = field(default_factory=dict)
-    hashed: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """Texts of ``files`` whose hash was taken as they were made: name -> (that text, its sha256)."""
+    hashed: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
+    """Texts of ``files`` encoded and hashed as they were made: name -> (that text, its sha256, its bytes)."""
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -121,6 +121,12 @@ class Plan:
         text = self.files[name]
         hashed = self.hashed.get(name)
         return hashed[1] if hashed is not None and hashed[0] is text else sha256_text(text)
+
+    def data(self, name: str) -> bytes:
+        """A planned file's bytes (its text, made now when deferred, encoded)."""
+        text = self.text(name)
+        hashed = self.hashed.get(name)
+        return hashed[2] if hashed is not None and hashed[0] is text else text.encode("utf-8")
 
     def text(self, name: str) -> str:
         """A planned file's text (made now when deferred)."""
@@ -246,9 +252,9 @@ def plan_summaries(summaries: list[Summary], failed: list[str], out: Path, load:
         "documents_sha256": documents_sha256(hashes),
         "chain_modules": {name: sha for name, (sha, _) in sorted(chain_modules.items())},
     }
-    manifest, sha256 = _manifest(head, [text for _, text in entries], labels)
-    result.files[MANIFEST] = manifest
-    result.hashed[MANIFEST] = manifest, sha256
+    manifest = _manifest(head, [text for _, text in entries], labels)
+    result.files[MANIFEST] = manifest[0]
+    result.hashed[MANIFEST] = manifest
     return result
 
 
@@ -457,15 +463,23 @@ def manifest_text(head: dict[str, Any], entries: list[str], chains: list[str]) -
     return _manifest(head, entries, chains)[0]
 
 
-def _manifest(head: dict[str, Any], entries: list[str], chains: list[str]) -> tuple[str, str]:
-    """:func:`manifest_text` and the sha256 of the whole text (the body encoded once: the manifest is megabytes)."""
-    body = "".join(['"documents": [', "\n" + ",\n".join(entries) + "\n" if entries else "", "],\n",
-                    '"chains": [', "\n" + ",\n".join(chains) + "\n" if chains else "", "]}\n"])
-    encoded = body.encode("utf-8")
-    first = _dumps({**head, "content_sha256": hashlib.sha256(encoded).hexdigest()})[:-1] + ",\n"
-    whole = hashlib.sha256(first.encode("utf-8"))
-    whole.update(encoded)
-    return first + body, whole.hexdigest()
+def _manifest(head: dict[str, Any], entries: list[str], chains: list[str]) -> tuple[str, str, bytes]:
+    """:func:`manifest_text`, its sha256 and its bytes (megabytes: each is copied, encoded and hashed once)."""
+    body = "".join(['"documents": [', *_lines(entries), "],\n", '"chains": [', *_lines(chains), "]}\n"]).encode("utf-8")
+    first = (_dumps({**head, "content_sha256": hashlib.sha256(body).hexdigest()})[:-1] + ",\n").encode("utf-8")
+    data = first + body
+    return data.decode("utf-8"), hashlib.sha256(data).hexdigest(), data
+
+
+def _lines(items: list[str]) -> list[str]:
+    """The pieces of ``"\\n" + ",\\n".join(items) + "\\n"`` (nothing for no items), to be joined once."""
+    if not items:
+        return []
+    pieces = ["\n"]
+    for item in items:
+        pieces += (item, ",\n")
+    pieces[-1] = "\n"
+    return pieces
 
 
 def body_sha256(text: str) -> str:
@@ -509,7 +523,8 @@ def _compare(target: Plan, stats: StatIndex | None) -> tuple[list[str], list[str
         file = os.path.join(folder, name)
         try:
             status = os.stat(file)
-            if file_sha256(file, stats, status) == target.sha256(name):
+            known = stats.sha256(file, stat_key(status)) if stats is not None else None  # ``file`` is absolute: its record's name
+            if (known or file_sha256(file, stats, status)) == target.sha256(name):
                 if status.st_mode & 0o777 == 0o600 and FILE_MODE != 0o600:
                     private.append(name)
                 continue
@@ -539,7 +554,7 @@ def write(target: Plan, stats: StatIndex | None = None) -> tuple[list[str], list
         if existing.exists() and name != MANIFEST and not is_generated(existing):
             raise FileExistsError(f"{existing} exists and was not generated by dataflow-qa; move it away or choose another --out")
     for name in ordered:
-        atomic_write(target.out / name, target.text(name), durable=name == MANIFEST)
+        atomic_write(target.out / name, target.data(name), durable=name == MANIFEST)
     for name in private:
         (target.out / name).chmod(FILE_MODE)  # an older release wrote modules 0600; a new file gets the umask's mode
     deleted = stale_files(target)
@@ -572,13 +587,14 @@ def _file_mode() -> int:
 FILE_MODE = _file_mode()
 
 
-def atomic_write(path: Path, text: str, durable: bool = True) -> None:
-    """Write through a temporary file in the same folder, then rename over (``durable``: fsync first)."""
+def atomic_write(path: Path, text: str | bytes, durable: bool = True) -> None:
+    """Write text (as UTF-8, newlines as they are) or bytes through a temporary file in the same folder, then rename over
+    (``durable``: fsync first)."""
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(handle, FILE_MODE)  # mkstemp makes 0600; a generated file is as readable as any file the user writes
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8") if isinstance(text, str) else text)
             if durable:
                 stream.flush()
                 os.fsync(stream.fileno())
