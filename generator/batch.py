@@ -12,27 +12,26 @@ them with what ``manifest.json`` says they were generated from.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import docutils
 import jinja2
-from docutils.parsers.rst import states
 
 from dataflow_qa.generator.cache import Cache, Digest, Entry, dumps, generator_fingerprint, loads
 from dataflow_qa.generator.lint import document_diagnostics, heading, in_print_order, tally
 from dataflow_qa.generator.model import Document, ParseResult
 from dataflow_qa.generator.output import MANIFEST, MANIFEST_FORMAT, Rendered, body_sha256, is_generated, render_document, summarize
-from dataflow_qa.generator.parse import MAX_BYTES, DocumentParser, document_files
+from dataflow_qa.generator.files import MAX_BYTES, document_files
 from dataflow_qa.generator.render import make_environment, module_names
 from dataflow_qa.generator.stats import StatIndex, file_sha256, stat_key
+
+if TYPE_CHECKING:
+    from dataflow_qa.generator.parse import DocumentParser
 
 POOL_MINIMUM = 6
 """Fewer documents than this are parsed in this process: forking would cost more than it saves."""
@@ -155,60 +154,6 @@ def _read_source(file: str, name: str, shown: str, stats: StatIndex | None) -> S
     return Source(file, shown, data, sha)
 
 
-_LIST_PARSE = states.RSTState.nested_list_parse
-_LIST_PARSE_PARAMETERS = ["self", "block", "input_offset", "node", "initial_state", "blank_finish", "blank_finish_state",
-                          "extra_settings", "match_titles", "state_machine_class", "state_machine_kwargs"]
-_SPARE_MACHINES: list[states.NestedStateMachine] = []
-
-
-def _reusing_list_parse(self: states.RSTState, block: Any, input_offset: int, node: Any, initial_state: str, blank_finish: bool,
-                        blank_finish_state: str | None = None, extra_settings: dict[str, Any] | None = None, match_titles: bool = False,
-                        state_machine_class: Any = None, state_machine_kwargs: Any = None) -> tuple[int, bool]:
-    """docutils' ``nested_list_parse``, run on a spare state machine instead of a new one.
-
-    docutils builds a state machine, with every state and its compiled
-    transitions, for each list it reads: every list-table, every table row,
-    every directive's options. That was half of all parsing time. Its own
-    ``nested_parse`` already keeps machines for reuse; this does the same for
-    lists, with the same default states, so the tree it builds is the same.
-    """
-    default = (not match_titles and state_machine_class is None and state_machine_kwargs is None
-               and self.nested_sm is states.NestedStateMachine and self.nested_sm_kwargs.get("state_classes") is states.state_classes)
-    if not default:
-        return _LIST_PARSE(self, block, input_offset, node, initial_state, blank_finish, blank_finish_state,
-                           extra_settings or {}, match_titles, state_machine_class, state_machine_kwargs)
-    machine = _SPARE_MACHINES.pop() if _SPARE_MACHINES else states.NestedStateMachine(debug=self.debug, **self.nested_sm_kwargs)
-    machine.initial_state, machine.parent_state_machine = initial_state, self.state_machine
-    finish_state = blank_finish_state or initial_state
-    machine.states[finish_state].blank_finish = blank_finish
-    for key, value in (extra_settings or {}).items():
-        setattr(machine.states[initial_state], key, value)
-    machine.run(block, input_offset, memo=self.memo, node=node, match_titles=False)
-    result = machine.abs_line_offset(), machine.states[finish_state].blank_finish
-    machine.observers.clear()
-    machine.parent_state_machine = None
-    _SPARE_MACHINES.append(machine)  # not reached when docutils raised: that machine is dropped
-    return result
-
-
-def list_parse_reuse_supported() -> bool:
-    """True for docutils versions whose ``nested_list_parse`` this was checked against."""
-    return (0, 21) <= docutils.__version_info__[:2] <= (0, 23) and list(inspect.signature(_LIST_PARSE).parameters) == _LIST_PARSE_PARAMETERS
-
-
-@contextmanager
-def reused_list_parsers() -> Iterator[None]:
-    """Parse lists on spare state machines for the duration (a no-op on other docutils versions)."""
-    if not list_parse_reuse_supported():
-        yield
-        return
-    states.RSTState.nested_list_parse = _reusing_list_parse
-    try:
-        yield
-    finally:
-        states.RSTState.nested_list_parse = _LIST_PARSE
-
-
 class _Worker:
     """What each process keeps between documents: one parser, one Jinja environment, the cache."""
 
@@ -219,6 +164,9 @@ class _Worker:
     @classmethod
     def build(cls, source: Source) -> bytes:
         """Parse and, when usable, render one document; store it in the cache; the entry as bytes."""
+        from dataflow_qa.generator.lists import reused_list_parsers  # docutils: only a run that parses imports it
+        from dataflow_qa.generator.parse import DocumentParser
+
         if cls.parser is None:
             cls.parser, cls.env = DocumentParser(), make_environment(cls.cache.templates() if cls.cache is not None else None)
         with reused_list_parsers():

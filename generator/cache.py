@@ -245,13 +245,20 @@ class Cache:
 class _TemplateCode(jinja2.BytecodeCache):
     """Compiled templates in the cache folder, so a run that renders one document does not compile its template.
 
-    Jinja keys each by the template's name and checks it against the
-    template source's checksum and the Python version; an unreadable,
-    damaged or foreign one is compiled again.
+    Each is kept by the template's name and file and the environment's
+    options that shape the compiled code (see :func:`_compile_options`);
+    Jinja checks it against the template source's checksum and the Python
+    version. An unreadable, damaged or foreign one is compiled again.
     """
 
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
+
+    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None, source: str) -> jinja2.bccache.Bucket:
+        bucket = jinja2.bccache.Bucket(environment, self.get_cache_key(f"{name}\0{_compile_options(environment)}", filename),
+                                       self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
@@ -261,3 +268,12 @@ class _TemplateCode(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self.cache._write(f"{bucket.key}.template", bucket.bytecode_to_string())
+
+
+def _compile_options(env: jinja2.Environment) -> str:
+    """The environment's settings a compiled template depends on, as text (an option whose text
+    names an object's address, a custom finalize say, is never found again: only a miss)."""
+    return repr((env.block_start_string, env.block_end_string, env.variable_start_string, env.variable_end_string,
+                 env.comment_start_string, env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix,
+                 env.trim_blocks, env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline, env.autoescape,
+                 env.optimized, env.finalize, env.undefined, env.is_async, sorted(env.extensions)))

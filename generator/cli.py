@@ -29,7 +29,7 @@ from dataflow_qa.generator.drift import semantic_diff
 from dataflow_qa.generator.lint import across_documents, exit_status, in_print_order, lint, tally
 from dataflow_qa.generator.model import Diagnostic, ParseResult
 from dataflow_qa.generator.output import MANIFEST, Plan, changed_files, plan_summaries, read_manifest, stale_files, write
-from dataflow_qa.generator.parse import DocumentParser, any_documents, find_documents
+from dataflow_qa.generator.files import any_documents, find_documents
 from dataflow_qa.generator.project import Project, ProjectError, load_project
 
 DELEGATED: dict[str, tuple[str, str]] = {
@@ -54,6 +54,8 @@ def display_path(path: Path) -> str:
 
 def read(paths: Sequence[str]) -> tuple[list[ParseResult], list[Diagnostic]]:
     """Parse the given files and folders; return results and all diagnostics."""
+    from dataflow_qa.generator.parse import DocumentParser  # docutils: imported only by the commands that parse
+
     files = find_documents(list(paths))
     missing = [p for p in files if not p.exists()]
     parser = DocumentParser()

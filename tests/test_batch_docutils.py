@@ -11,7 +11,7 @@ from docutils.utils import new_document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dataflow_qa.generator.batch import list_parse_reuse_supported, reused_list_parsers
+from dataflow_qa.generator.lists import list_parse_reuse_supported, reused_list_parsers
 from dataflow_qa.generator.parse import DocumentParser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ def doctree(text: str) -> str:
 
 
 def test_reuse_is_active_on_the_installed_docutils() -> None:
-    assert list_parse_reuse_supported(), "re-check dataflow_qa.generator.batch._reusing_list_parse against this docutils, then widen the version range"
+    assert list_parse_reuse_supported(), "re-check dataflow_qa.generator.lists._reusing_list_parse against this docutils, then widen the version range"
     original = states.RSTState.nested_list_parse
     with reused_list_parsers():
         assert states.RSTState.nested_list_parse is not original

@@ -163,3 +163,16 @@ def test_compiled_templates_are_kept_and_a_damaged_one_is_compiled_again(project
         kept.write_bytes(damage)
         assert render_module(make_environment(store.templates()), document, "test_webcrm_to_crmoffice") == fresh
     assert compiled == ["module.py.jinja"] * 3
+
+
+def test_a_template_compiled_under_other_options_is_not_reused(project: Path) -> None:
+    from dataflow_qa.generator.render import make_environment
+
+    store = Cache(project / "cache")
+    plain = make_environment(store.templates())
+    other = make_environment(store.templates())
+    other.trim_blocks = False  # the same template under another lexer setting compiles to other code
+    first = plain.get_template("chains.py.jinja").render(view={"sources_code": "'a.rst'", "sha256": "0" * 64, "chains": []}, header="#")
+    second = other.get_template("chains.py.jinja").render(view={"sources_code": "'a.rst'", "sha256": "0" * 64, "chains": []}, header="#")
+    assert first != second
+    assert len(list(store.folder.glob("*.template"))) == 2
