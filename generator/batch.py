@@ -278,7 +278,7 @@ def digest_all(paths: Sequence[str], cache: Cache | None = None, jobs: int | Non
     entries: dict[str, Entry] = {}
     todo: list[int] = []
     for number, source in enumerate(sources):
-        key = Cache.key(source.sha256, source.path) if source.sha256 else ""
+        key = _digest_key(source) if source.sha256 else ""
         found = index.get(key)
         if found is not None and found.path == source.path:
             digests[number] = found
@@ -294,10 +294,10 @@ def digest_all(paths: Sequence[str], cache: Cache | None = None, jobs: int | Non
         entries[entry.result.path] = entry
         digests[number] = digest(entry)
         if sources[number].data is not None:
-            new[Cache.key(sources[number].sha256, sources[number].path)] = digests[number]
+            new[_digest_key(sources[number])] = digests[number]
     if cache is not None and new:
         index.update(new)
-        current = {Cache.key(s.sha256, s.path) for s in sources if s.sha256}
+        current = {_digest_key(s) for s in sources if s.sha256}
         shown = {s.path for s in sources}
         cache.add_digests(new, {key: d for key, d in index.items() if key in current or d.path not in shown})
     by_path = {source.path: source for source in sources}
@@ -309,6 +309,11 @@ def digest_all(paths: Sequence[str], cache: Cache | None = None, jobs: int | Non
         return entry.result.document, entry.rendered
 
     return Digested([digests[n] for n in range(len(sources))], missing, load, len(todo))
+
+
+def _digest_key(source: Source) -> str:
+    """A document's key in the digest index: its content hash and display path (no path holds a NUL)."""
+    return f"{source.sha256}\0{source.path}"
 
 
 def _reload(source: Source, cache: Cache | None) -> Entry:

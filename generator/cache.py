@@ -176,7 +176,7 @@ class Cache:
         self._write(self.key(sha256, path), blob)
 
     def digests(self) -> dict[str, Digest]:
-        """The digest index (entry key -> digest): the index file, then the log's frames; what is unreadable is missed."""
+        """The digest index (a document's hash and path -> digest): the index file, then the log's frames; what is unreadable is missed."""
         index = _digest_frames(self.folder / DIGESTS)
         index.update(_digest_frames(self.folder / DIGEST_LOG))
         return index
