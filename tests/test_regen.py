@@ -294,3 +294,21 @@ def test_generate_as_the_program_leaves_its_objects_to_the_exit_and_as_a_call_do
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+def test_only_a_run_that_parses_imports_docutils_parser(project: Path) -> None:
+    import subprocess
+    import sys
+
+    def imports_docutils(*command: str) -> bool:
+        probe = ("import sys\nfrom dataflow_qa.generator.cli import main\n"
+                 f"code = main({list(command)!r})\nprint(code, 'docutils.parsers.rst' in sys.modules)\n")
+        done = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=True)
+        code, imported = done.stdout.split()[-2:]
+        assert code == "0", done.stderr
+        return imported == "True"
+
+    assert not imports_docutils("generate", "specs", "--out", "out")  # nothing changed: digests and stats only
+    assert not imports_docutils("check", "specs", "--out", "out")
+    (project / EDITED).write_text((project / EDITED).read_text(encoding="utf-8") + "\nA reviewer's note.\n", encoding="utf-8")
+    assert imports_docutils("generate", "specs", "--out", "out")
