@@ -148,8 +148,9 @@ def _digest_frames(file: Path) -> dict[str, Digest]:
 class Cache:
     """Entries under ``folder/dataflow-qa-<fingerprint>/``; other fingerprints' folders go on first write.
 
-    Entries are pickles, so the folder is as trusted as the code beside it
-    (like ``__pycache__``): it lives in the working folder and is git-ignored.
+    Entries are pickles and compiled templates are code, so the folder is as
+    trusted as the code beside it (like ``__pycache__``): it lives in the
+    working folder and is git-ignored.
     """
 
     def __init__(self, folder: Path | str | None = None) -> None:
