@@ -12,27 +12,26 @@ them with what ``manifest.json`` says they were generated from.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import docutils
 import jinja2
-from docutils.parsers.rst import states
 
 from dataflow_qa.generator.cache import Cache, Digest, Entry, dumps, generator_fingerprint, loads
 from dataflow_qa.generator.lint import document_diagnostics, heading, in_print_order, tally
 from dataflow_qa.generator.model import Document, ParseResult
 from dataflow_qa.generator.output import MANIFEST, MANIFEST_FORMAT, Rendered, body_sha256, is_generated, render_document, summarize
-from dataflow_qa.generator.parse import MAX_BYTES, DocumentParser, find_documents
+from dataflow_qa.generator.files import MAX_BYTES, document_files
 from dataflow_qa.generator.render import make_environment, module_names
 from dataflow_qa.generator.stats import StatIndex, file_sha256, stat_key
+
+if TYPE_CHECKING:
+    from dataflow_qa.generator.parse import DocumentParser
 
 POOL_MINIMUM = 6
 """Fewer documents than this are parsed in this process: forking would cost more than it saves."""
@@ -43,7 +42,7 @@ class Source:
     """One input file, read and hashed once; ``data`` is None with a hash when its stat vouched for the hash,
     and None without one when the parser is to read it (too large or unreadable)."""
 
-    file: Path
+    file: str
     path: str
     data: bytes | None
     sha256: str
@@ -53,7 +52,7 @@ class Source:
         if self.data is not None or not self.sha256:
             return self
         try:
-            data = self.file.read_bytes()
+            data = Path(self.file).read_bytes()
         except OSError:
             return Source(self.file, self.path, None, "")  # the parser reports why
         return Source(self.file, self.path, data, hashlib.sha256(data).hexdigest())
@@ -78,24 +77,32 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def display_paths(files: Sequence[Path], root: Path | None = None) -> list[str]:
+def display_paths(files: Sequence[Path | str], root: Path | None = None, links: Sequence[bool | None] | None = None) -> list[str]:
     """Paths as users typed them: relative to ``root`` (default: the working folder) when inside it, else as given.
 
     Each folder is resolved and made relative once (a file that is not a
     symlink resolves to its resolved folder plus its name), which matters
-    for a thousand files.
+    for a thousand files. ``links`` says, per file, whether it is a symlink
+    when a folder listing told (see :func:`~dataflow_qa.generator.parse.document_files`); None: look.
     """
     cwd = (root or Path.cwd()).resolve()
-    folders: dict[Path, str | None] = {}
+    folders: dict[str, str | None] = {}
     shown = []
-    for path in files:
-        if path.is_symlink():
-            shown.append(_relative(path.resolve(), cwd) or path.as_posix())
-            continue
-        if path.parent not in folders:
-            folders[path.parent] = _relative(path.parent.resolve(), cwd)
-        folder = folders[path.parent]
-        shown.append(path.as_posix() if folder is None else f"{folder}/{path.name}" if folder else path.name)
+    for number, file in enumerate(files):
+        known = links[number] if links is not None else None
+        if known is False:
+            parent, name = os.path.split(file)
+        else:
+            path = Path(file)
+            if path.is_symlink():
+                shown.append(_relative(path.resolve(), cwd) or path.as_posix())
+                continue
+            parent, name = os.fspath(path.parent), path.name
+        if parent not in folders:
+            folders[parent] = _relative(Path(parent).resolve(), cwd)
+        folder = folders[parent]
+        as_given = file if known is False and os.sep == "/" else Path(file).as_posix()  # a listing's paths are already plain
+        shown.append(as_given if folder is None else f"{folder}/{name}" if folder else name)
     return shown
 
 
@@ -111,9 +118,10 @@ def _relative(path: Path, cwd: Path) -> str | None:
 def read_sources(paths: Sequence[str], root: Path | None = None, stats: StatIndex | None = None) -> tuple[list[Source], list[str]]:
     """Every document file hashed once (read only when ``stats`` cannot vouch for its hash), and the display paths of missing ones."""
     sources, missing = [], []
-    files = find_documents(list(paths))
+    found = document_files(list(paths))
+    files = [path for path, _ in found]
     cwd = os.getcwd()
-    for file, shown in zip(files, display_paths(files, root)):
+    for file, shown in zip(files, display_paths(files, root, [link for _, link in found])):
         try:
             source = _read_source(file, os.path.join(cwd, file), shown, stats)
         except FileNotFoundError:
@@ -123,7 +131,7 @@ def read_sources(paths: Sequence[str], root: Path | None = None, stats: StatInde
     return sources, missing
 
 
-def _read_source(file: Path, name: str, shown: str, stats: StatIndex | None) -> Source:
+def _read_source(file: str, name: str, shown: str, stats: StatIndex | None) -> Source:
     """One document hashed: from ``stats`` (by absolute ``name``) when its stat is unchanged, else from its bytes (then recorded)."""
     read_ns = StatIndex.clock()
     try:
@@ -146,60 +154,6 @@ def _read_source(file: Path, name: str, shown: str, stats: StatIndex | None) -> 
     return Source(file, shown, data, sha)
 
 
-_LIST_PARSE = states.RSTState.nested_list_parse
-_LIST_PARSE_PARAMETERS = ["self", "block", "input_offset", "node", "initial_state", "blank_finish", "blank_finish_state",
-                          "extra_settings", "match_titles", "state_machine_class", "state_machine_kwargs"]
-_SPARE_MACHINES: list[states.NestedStateMachine] = []
-
-
-def _reusing_list_parse(self: states.RSTState, block: Any, input_offset: int, node: Any, initial_state: str, blank_finish: bool,
-                        blank_finish_state: str | None = None, extra_settings: dict[str, Any] | None = None, match_titles: bool = False,
-                        state_machine_class: Any = None, state_machine_kwargs: Any = None) -> tuple[int, bool]:
-    """docutils' ``nested_list_parse``, run on a spare state machine instead of a new one.
-
-    docutils builds a state machine, with every state and its compiled
-    transitions, for each list it reads: every list-table, every table row,
-    every directive's options. That was half of all parsing time. Its own
-    ``nested_parse`` already keeps machines for reuse; this does the same for
-    lists, with the same default states, so the tree it builds is the same.
-    """
-    default = (not match_titles and state_machine_class is None and state_machine_kwargs is None
-               and self.nested_sm is states.NestedStateMachine and self.nested_sm_kwargs.get("state_classes") is states.state_classes)
-    if not default:
-        return _LIST_PARSE(self, block, input_offset, node, initial_state, blank_finish, blank_finish_state,
-                           extra_settings or {}, match_titles, state_machine_class, state_machine_kwargs)
-    machine = _SPARE_MACHINES.pop() if _SPARE_MACHINES else states.NestedStateMachine(debug=self.debug, **self.nested_sm_kwargs)
-    machine.initial_state, machine.parent_state_machine = initial_state, self.state_machine
-    finish_state = blank_finish_state or initial_state
-    machine.states[finish_state].blank_finish = blank_finish
-    for key, value in (extra_settings or {}).items():
-        setattr(machine.states[initial_state], key, value)
-    machine.run(block, input_offset, memo=self.memo, node=node, match_titles=False)
-    result = machine.abs_line_offset(), machine.states[finish_state].blank_finish
-    machine.observers.clear()
-    machine.parent_state_machine = None
-    _SPARE_MACHINES.append(machine)  # not reached when docutils raised: that machine is dropped
-    return result
-
-
-def list_parse_reuse_supported() -> bool:
-    """True for docutils versions whose ``nested_list_parse`` this was checked against."""
-    return (0, 21) <= docutils.__version_info__[:2] <= (0, 23) and list(inspect.signature(_LIST_PARSE).parameters) == _LIST_PARSE_PARAMETERS
-
-
-@contextmanager
-def reused_list_parsers() -> Iterator[None]:
-    """Parse lists on spare state machines for the duration (a no-op on other docutils versions)."""
-    if not list_parse_reuse_supported():
-        yield
-        return
-    states.RSTState.nested_list_parse = _reusing_list_parse
-    try:
-        yield
-    finally:
-        states.RSTState.nested_list_parse = _LIST_PARSE
-
-
 class _Worker:
     """What each process keeps between documents: one parser, one Jinja environment, the cache."""
 
@@ -210,8 +164,11 @@ class _Worker:
     @classmethod
     def build(cls, source: Source) -> bytes:
         """Parse and, when usable, render one document; store it in the cache; the entry as bytes."""
+        from dataflow_qa.generator.lists import reused_list_parsers  # docutils: only a run that parses imports it
+        from dataflow_qa.generator.parse import DocumentParser
+
         if cls.parser is None:
-            cls.parser, cls.env = DocumentParser(), make_environment()
+            cls.parser, cls.env = DocumentParser(), make_environment(cls.cache.templates() if cls.cache is not None else None)
         with reused_list_parsers():
             if source.data is None:
                 result = cls.parser.parse_file(source.file, source.path)
@@ -321,7 +278,7 @@ def digest_all(paths: Sequence[str], cache: Cache | None = None, jobs: int | Non
     entries: dict[str, Entry] = {}
     todo: list[int] = []
     for number, source in enumerate(sources):
-        key = Cache.key(source.sha256, source.path) if source.sha256 else ""
+        key = _digest_key(source) if source.sha256 else ""
         found = index.get(key)
         if found is not None and found.path == source.path:
             digests[number] = found
@@ -337,10 +294,10 @@ def digest_all(paths: Sequence[str], cache: Cache | None = None, jobs: int | Non
         entries[entry.result.path] = entry
         digests[number] = digest(entry)
         if sources[number].data is not None:
-            new[Cache.key(sources[number].sha256, sources[number].path)] = digests[number]
+            new[_digest_key(sources[number])] = digests[number]
     if cache is not None and new:
         index.update(new)
-        current = {Cache.key(s.sha256, s.path) for s in sources if s.sha256}
+        current = {_digest_key(s) for s in sources if s.sha256}
         shown = {s.path for s in sources}
         cache.add_digests(new, {key: d for key, d in index.items() if key in current or d.path not in shown})
     by_path = {source.path: source for source in sources}
@@ -352,6 +309,11 @@ def digest_all(paths: Sequence[str], cache: Cache | None = None, jobs: int | Non
         return entry.result.document, entry.rendered
 
     return Digested([digests[n] for n in range(len(sources))], missing, load, len(todo))
+
+
+def _digest_key(source: Source) -> str:
+    """A document's key in the digest index: its content hash and display path (no path holds a NUL)."""
+    return f"{source.sha256}\0{source.path}"
 
 
 def _reload(source: Source, cache: Cache | None) -> Entry:
@@ -431,13 +393,14 @@ def up_to_date(paths: Sequence[str], out: Path, cache: Cache | None = None) -> V
     if manifest.get("content_sha256") != body_sha256(manifest_text):
         return Verdict(False, reason="manifest edited since it was generated")
     entries = {e.get("path"): e for e in manifest.get("documents", []) if isinstance(e, dict)}
-    files = find_documents(list(paths))
+    found = document_files(list(paths))
+    files = [path for path, _ in found]
     if len(files) != len(entries):
         return Verdict(False, reason="documents added or removed")
     modules = dict(manifest.get("chain_modules") or {})
     sources, outputs = (cache.stats("sources"), cache.stats("outputs")) if cache is not None else (None, None)
     try:
-        for file, shown in zip(files, display_paths(files)):
+        for file, shown in zip(files, display_paths(files, links=[link for _, link in found])):
             entry = entries.get(shown)
             if entry is None or file_sha256(file, sources) != entry.get("sha256"):
                 return Verdict(False, reason=f"{shown} changed")

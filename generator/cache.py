@@ -148,8 +148,9 @@ def _digest_frames(file: Path) -> dict[str, Digest]:
 class Cache:
     """Entries under ``folder/dataflow-qa-<fingerprint>/``; other fingerprints' folders go on first write.
 
-    Entries are pickles, so the folder is as trusted as the code beside it
-    (like ``__pycache__``): it lives in the working folder and is git-ignored.
+    Entries are pickles and compiled templates are code, so the folder is as
+    trusted as the code beside it (like ``__pycache__``): it lives in the
+    working folder and is git-ignored.
     """
 
     def __init__(self, folder: Path | str | None = None) -> None:
@@ -176,7 +177,7 @@ class Cache:
         self._write(self.key(sha256, path), blob)
 
     def digests(self) -> dict[str, Digest]:
-        """The digest index (entry key -> digest): the index file, then the log's frames; what is unreadable is missed."""
+        """The digest index (a document's hash and path -> digest): the index file, then the log's frames; what is unreadable is missed."""
         index = _digest_frames(self.folder / DIGESTS)
         index.update(_digest_frames(self.folder / DIGEST_LOG))
         return index
@@ -204,6 +205,10 @@ class Cache:
     def stats(self, name: str) -> StatIndex:
         """The stat index ``name`` (file hashes by their stat) kept beside the entries."""
         return StatIndex(self.folder / f"{name}.stats")
+
+    def templates(self) -> jinja2.BytecodeCache:
+        """Where compiled Jinja templates are kept (Jinja checks each against its template's source)."""
+        return _TemplateCode(self)
 
     def get_text(self, key: str) -> str | None:
         """A text stored under ``key`` (a hex digest), or None."""
@@ -236,3 +241,40 @@ class Cache:
         for other in self.base.iterdir():
             if OTHER_FOLDER.match(other.name) and other.is_dir() and other != self.folder:
                 shutil.rmtree(other, ignore_errors=True)
+
+
+class _TemplateCode(jinja2.BytecodeCache):
+    """Compiled templates in the cache folder, so a run that renders one document does not compile its template.
+
+    Each is kept by the template's name and file and the environment's
+    options that shape the compiled code (see :func:`_compile_options`);
+    Jinja checks it against the template source's checksum and the Python
+    version. An unreadable, damaged or foreign one is compiled again.
+    """
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None, source: str) -> jinja2.bccache.Bucket:
+        bucket = jinja2.bccache.Bucket(environment, self.get_cache_key(f"{name}\0{_compile_options(environment)}", filename),
+                                       self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            bucket.bytecode_from_string((self.cache.folder / f"{bucket.key}.template").read_bytes())
+        except Exception:  # absent, damaged or foreign: compiled again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.cache._write(f"{bucket.key}.template", bucket.bytecode_to_string())
+
+
+def _compile_options(env: jinja2.Environment) -> str:
+    """The environment's settings a compiled template depends on, as text (an option whose text
+    names an object's address, a custom finalize say, is never found again: only a miss)."""
+    return repr((env.block_start_string, env.block_end_string, env.variable_start_string, env.variable_end_string,
+                 env.comment_start_string, env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix,
+                 env.trim_blocks, env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline, env.autoescape,
+                 env.optimized, env.finalize, env.undefined, env.is_async, sorted(env.extensions)))

@@ -90,14 +90,37 @@ def chain_rows(documents: list[Document]) -> list[ChainRow]:
 
 def chains_from_rows(rows: list[ChainRow]) -> list[Chain]:
     """:func:`find_chains` over rows from :func:`chain_rows`."""
+    return [chain_from_key(key) for key in selected_keys(rows)]
+
+
+Middle = tuple[str, str]
+"""A chain's middle system and entity: the rule's ways in and out all name it, so chains through
+different middles never bear on each other's selection."""
+
+
+def row_middles(rows: list[ChainRow] | tuple[ChainRow, ...]) -> set[Middle]:
+    """The middles chains made of these rows can pass through (each row's source and target entity)."""
+    return {(row[1], row[2]) for row in rows} | {(row[4], row[5]) for row in rows}
+
+
+def selected_keys(rows: list[ChainRow], middles: set[Middle] | None = None) -> list[ChainKey]:
+    """The keys of the chains to check (see the module's rule), sorted; only those through ``middles`` when given.
+
+    Every way in or out names the chain's middle, so the selection among the
+    chains through one middle is the same whatever other rows are given: to
+    select again the chains through some middles, every row touching them is
+    enough (:func:`row_middles`).
+    """
     crossed: set[tuple[str, ...]] = set()
     kept = []
     for key in _chain_keys(rows):
+        if middles is not None and (key[3], key[4]) not in middles:
+            continue
         way_in = ("in", key[0], key[3], key[4])
         way_out = ("out", key[3], key[4], key[6], key[7])
         if way_in not in crossed or way_out not in crossed:
             crossed |= {way_in, way_out}
-            kept.append(chain_from_key(key))
+            kept.append(key)
     return kept
 
 

@@ -11,14 +11,16 @@ keeps its previous module and manifest entry untouched.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
+import marshal
 import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -26,11 +28,11 @@ import jinja2
 
 from dataflow_qa import __version__
 from dataflow_qa.generator import jsonform
-from dataflow_qa.generator.chains import Chain, ChainRow, chain_from_key, chain_key, chain_rows, chains_from_rows
+from dataflow_qa.generator.chains import Chain, ChainKey, ChainRow, Middle, chain_from_key, chain_rows, row_middles, selected_keys
 from dataflow_qa.generator.model import Document, ParseResult
 from dataflow_qa.generator.render import (CHAINS_SUFFIX, HEADER_MARK, chains_paths, make_environment, module_names, module_stem, render_module,
                                           render_unstamped_chains, sources_sha256, stamp_chains, unique_module_names)
-from dataflow_qa.generator.stats import StatIndex, file_sha256
+from dataflow_qa.generator.stats import StatIndex, file_sha256, stat_key
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 3
@@ -53,14 +55,17 @@ class Summary(NamedTuple):
 
     Small enough to keep every document's in one file, so an unchanged
     document costs neither its model nor its module's text (a named tuple
-    of plain values: a thousand of them load in milliseconds).
+    of plain values: a thousand of them load in milliseconds). Its chain
+    rows are kept marshalled: they are read only when chains through the
+    document's middles (``chain_middles``) are selected again.
     """
 
     path: str
     sha256: str
     stem: str
-    chain_rows: tuple[ChainRow, ...]
-    chain_rows_repr: str
+    chain_rows: bytes
+    chain_rows_sha256: str
+    chain_middles: tuple[Middle, ...]
     module: str
     module_sha256: str
     entry: str
@@ -69,8 +74,13 @@ class Summary(NamedTuple):
 def summarize(document: Document, rendered: Rendered) -> Summary:
     """A document's summary, with a rendering of it."""
     rows = tuple(chain_rows([document]))
-    return Summary(document.path, document.sha256, module_stem(document), rows, ", ".join(map(repr, rows)),
-                   rendered.module, sha256_text(rendered.text), rendered.entry)
+    return Summary(document.path, document.sha256, module_stem(document), marshal.dumps(rows), sha256_text(repr(rows)),
+                   tuple(sorted(row_middles(rows))), rendered.module, sha256_text(rendered.text), rendered.entry)
+
+
+def summary_rows(summary: Summary) -> tuple[ChainRow, ...]:
+    """A summary's chain rows."""
+    return marshal.loads(summary.chain_rows)
 
 
 Loader = Callable[[str], tuple[Document, Rendered | None]]
@@ -91,6 +101,8 @@ class Plan:
     keep: set[str] = field(default_factory=set)
     documents: int = 0
     deferred: dict[str, tuple[str, Callable[[], str]]] = field(default_factory=dict)
+    hashed: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
+    """Texts of ``files`` encoded and hashed as they were made: name -> (that text, its sha256, its bytes)."""
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -104,7 +116,17 @@ class Plan:
     def sha256(self, name: str) -> str:
         """The hash a planned file's bytes must have."""
         deferred = self.deferred.get(name)
-        return deferred[0] if deferred is not None else sha256_text(self.files[name])
+        if deferred is not None:
+            return deferred[0]
+        text = self.files[name]
+        hashed = self.hashed.get(name)
+        return hashed[1] if hashed is not None and hashed[0] is text else sha256_text(text)
+
+    def data(self, name: str) -> bytes:
+        """A planned file's bytes (its text, made now when deferred, encoded)."""
+        text = self.text(name)
+        hashed = self.hashed.get(name)
+        return hashed[2] if hashed is not None and hashed[0] is text else text.encode("utf-8")
 
     def text(self, name: str) -> str:
         """A planned file's text (made now when deferred)."""
@@ -153,7 +175,8 @@ def _dumps(value: Any) -> str:
 
 
 class TextStore(Protocol):
-    """Somewhere to keep rendered text by a key (the cache)."""
+    """Somewhere to keep rendered text by a key (the cache); one with a ``templates()`` method
+    (:meth:`dataflow_qa.generator.cache.Cache.templates`) keeps compiled templates too."""
 
     def get_text(self, key: str) -> str | None: ...
 
@@ -197,7 +220,7 @@ def plan_summaries(summaries: list[Summary], failed: list[str], out: Path, load:
     (a name taken by a new document, say) are loaded and rendered again.
     """
     old_entries = {entry.get("path"): entry for entry in read_manifest(out)["documents"] if isinstance(entry, dict)} if failed else {}
-    env = make_environment()
+    env = _environment(store)
     names = unique_module_names([(s.path, s.stem) for s in summaries])
     result = Plan(out)
     entries: list[tuple[str, str]] = []
@@ -210,7 +233,7 @@ def plan_summaries(summaries: list[Summary], failed: list[str], out: Path, load:
         done = render_document(env, load(summary.path)[0], names[summary.path])
         result.files[f"{done.module}.py"] = done.text
         entries.append((summary.path, done.entry))
-    chained = [s for s in summaries if s.chain_rows]
+    chained = [s for s in summaries if s.chain_middles]
     labels, chain_modules = _chain_modules(chained, names, store)
     result.deferred.update(chain_modules)
     for path in sorted(failed):
@@ -229,7 +252,9 @@ def plan_summaries(summaries: list[Summary], failed: list[str], out: Path, load:
         "documents_sha256": documents_sha256(hashes),
         "chain_modules": {name: sha for name, (sha, _) in sorted(chain_modules.items())},
     }
-    result.files[MANIFEST] = manifest_text(head, [text for _, text in entries], labels)
+    manifest = _manifest(head, [text for _, text in entries], labels)
+    result.files[MANIFEST] = manifest[0]
+    result.hashed[MANIFEST] = manifest
     return result
 
 
@@ -248,41 +273,33 @@ ChainModules = tuple[list[str], dict[str, tuple[str, Callable[[], str]]]]
 def _chain_modules(chained: list[Summary], names: Mapping[str, str], store: TextStore | None) -> ChainModules:
     """The chain labels and modules of the documents with chain rows (in input order).
 
-    What the chains come to is kept in the store by the chains the store kept
-    for the rows (see :func:`_chains`) and the chained documents' paths and
-    module names: the labels and, per chain module, its unstamped text's key,
-    the documents it passes through and the hash of its text as last stamped.
-    So an edit to a document restamps only the chain modules passing through
-    it, and a module's text is made only if the file on disk differs.
+    What the chains come to is kept in the store by the chain selection (see
+    :func:`_selection`) and the chained documents' paths and module names:
+    the labels and, per chain module, its unstamped text's key, the documents
+    it passes through and the hash of its text as last stamped. So an edit to
+    a document restamps only the chain modules passing through it, and a
+    module's text is made only if the file on disk differs.
     """
-    key = _outcome_key(store, chained, names)
-    outcome = _kept_outcome(store.get_text(key)) if store is not None and key is not None else None
+    selection, made_now = _selection(chained, store)
+    key = sha256_text(f"chain modules\n{selection}\n{[(s.path, names[s.path]) for s in chained]!r}")
+    chains = cache(partial(_selected_chains, selection, made_now, chained, store))
+    outcome = _kept_outcome(store.get_text(key)) if store is not None else None
     texts: dict[str, str] = {}
     changed = outcome is None
     if outcome is None:
-        outcome, texts = _outcome(chained, names, store)
+        outcome, texts = _outcome(chains(), names, store)
     sha256_by_path = {s.path: s.sha256 for s in chained}
     made: dict[str, tuple[str, Callable[[], str]]] = {}
     for name, module in outcome["modules"].items():
         sources = sources_sha256(module["paths"], sha256_by_path)
-        unstamped = partial(str, texts[name]) if name in texts else partial(_unstamped_chains, store, module["text"], chained, names, name)
+        unstamped = partial(str, texts[name]) if name in texts else partial(_unstamped_chains, store, module["text"], chains, names, name)
         if sources not in module["stamped"]:
             module["stamped"] = {sources: sha256_text(stamp_chains(unstamped(), sources))}
             changed = True
         made[name] = module["stamped"][sources], partial(_stamped, unstamped, sources)
     if store is not None and changed:
-        key = _outcome_key(store, chained, names)  # the selection is kept now
-        if key is not None:
-            store.put_text(key, json.dumps(outcome))
+        store.put_text(key, json.dumps(outcome))
     return outcome["labels"], made
-
-
-def _outcome_key(store: TextStore | None, chained: list[Summary], names: Mapping[str, str]) -> str | None:
-    """The store key of what the chains come to: by the kept chain selection and the chained documents' paths and module names."""
-    selection = store.get_text(_rows_key(chained)) if store is not None else None
-    if selection is None:
-        return None
-    return sha256_text(f"chain modules\n{selection}\n{[(s.path, names[s.path]) for s in chained]!r}")
 
 
 def _stamped(unstamped: Callable[[], str], sources: str) -> str:
@@ -290,10 +307,9 @@ def _stamped(unstamped: Callable[[], str], sources: str) -> str:
     return stamp_chains(unstamped(), sources)
 
 
-def _outcome(chained: list[Summary], names: Mapping[str, str], store: TextStore | None) -> tuple[dict[str, Any], dict[str, str]]:
-    """The chains the rows make, as :func:`_chain_modules` keeps them, and the modules' unstamped texts."""
-    env = make_environment()
-    chains = _chains(chained, store)
+def _outcome(chains: list[Chain], names: Mapping[str, str], store: TextStore | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The chains' modules as :func:`_chain_modules` keeps them, with their labels, and the modules' unstamped texts."""
+    env = _environment(store)
     modules, texts = {}, {}
     for path, group in sorted(_by_first_document(chains).items()):
         name = f"{names[path]}{CHAINS_SUFFIX}.py"
@@ -302,15 +318,20 @@ def _outcome(chained: list[Summary], names: Mapping[str, str], store: TextStore 
     return {"labels": [_dumps(c.label) for c in chains], "modules": modules}, texts
 
 
-def _unstamped_chains(store: TextStore | None, text_key: str, chained: list[Summary], names: Mapping[str, str], name: str) -> str:
-    """A chain module's unstamped text from the store, else made again from the rows."""
+def _unstamped_chains(store: TextStore | None, text_key: str, chains: Callable[[], list[Chain]], names: Mapping[str, str], name: str) -> str:
+    """A chain module's unstamped text from the store, else made again from the chains."""
     text = store.get_text(text_key) if store is not None else None
     if text is not None:
         return text
-    env = make_environment()
-    chains = _chains(chained, store)
-    group = {f"{names[path]}{CHAINS_SUFFIX}.py": group for path, group in _by_first_document(chains).items()}[name]
+    env = _environment(store)
+    group = {f"{names[path]}{CHAINS_SUFFIX}.py": group for path, group in _by_first_document(chains()).items()}[name]
     return _chains_module(env, group, store, name)[1]
+
+
+def _environment(store: TextStore | None) -> jinja2.Environment:
+    """A Jinja environment whose compiled templates the store keeps, when it can."""
+    templates = getattr(store, "templates", None)
+    return make_environment(templates() if templates is not None else None)
 
 
 def _kept_outcome(text: str | None) -> dict[str, Any] | None:
@@ -326,26 +347,87 @@ def _kept_outcome(text: str | None) -> dict[str, Any] | None:
     return data if valid else None
 
 
-def _chains(chained: list[Summary], store: TextStore | None) -> list[Chain]:
-    """The chains the documents' rows make, kept in the store by the rows: an edit that changes none is free."""
-    rows = [row for s in chained for row in s.chain_rows]
-    if store is None:
-        return chains_from_rows(rows)
-    key = _rows_key(chained)
-    text = store.get_text(key)
-    if text is not None:
-        try:
-            return [chain_from_key(tuple(k)) for k in json.loads(text)]  # type: ignore[arg-type]
-        except (ValueError, TypeError, IndexError):
-            pass  # damaged: find them again
-    chains = chains_from_rows(rows)
-    store.put_text(key, json.dumps([chain_key(c) for c in chains]))
-    return chains
+SELECTION_STATE = "chain-selection"
+"""The store key of the last chain selection: each chained document's rows hash and middles, and the selection's key."""
 
 
-def _rows_key(chained: list[Summary]) -> str:
-    """The store key of the chains the documents' rows make: the hash of ``repr`` of the list of rows, from each document's part."""
-    return sha256_text("chain rows\n[" + ", ".join(s.chain_rows_repr for s in chained) + "]")
+def _selection(chained: list[Summary], store: TextStore | None) -> tuple[str, list[ChainKey] | None]:
+    """The key of the chain selection the documents' rows make, and the selection when it was made now (None: kept).
+
+    The store keeps the last selection with the rows hash and middles of each
+    document it was made from. When the rows hashes are the same, it stands;
+    when some documents' rows differ (or they came or went), only the chains
+    through those documents' old and new middles are selected again, from
+    the rows of the documents touching those middles (see
+    :func:`~dataflow_qa.generator.chains.selected_keys`); an absent or
+    damaged record selects them all.
+    """
+    current = {s.path: s.chain_rows_sha256 for s in chained}
+    state = _kept_state(store.get_text(SELECTION_STATE)) if store is not None else None
+    if state is not None and {path: kept[0] for path, kept in state["documents"].items()} == current:
+        return state["chains"], None
+    kept = _kept_keys(store.get_text(state["chains"])) if store is not None and state is not None else None
+    before = state["documents"] if state is not None else {}
+    changed = {path for path in current.keys() | before.keys() if current.get(path) != before.get(path, ("",))[0]}
+    try:
+        middles = {m for path in changed & before.keys() for m in _kept_middles(before[path])}
+    except ValueError:
+        kept = None
+    if kept is None:
+        keys = selected_keys([row for s in chained for row in summary_rows(s)])
+    else:
+        middles |= {m for s in chained if s.path in changed for m in s.chain_middles}
+        rows = [row for s in chained if not middles.isdisjoint(s.chain_middles) for row in summary_rows(s)]
+        keys = sorted([key for key in kept if (key[3], key[4]) not in middles] + selected_keys(rows, middles))  # type: ignore[arg-type]
+    text = json.dumps(keys)
+    selection = sha256_text(f"chain selection\n{text}")
+    if store is not None:
+        store.put_text(selection, text)
+        documents = {s.path: [s.chain_rows_sha256, s.chain_middles] for s in chained}
+        store.put_text(SELECTION_STATE, json.dumps({"documents": documents, "chains": selection}))
+    return selection, keys
+
+
+def _kept_state(text: str | None) -> dict[str, Any] | None:
+    """The record :func:`_selection` keeps; None when absent or damaged (a document's middles are checked when read)."""
+    try:
+        data = json.loads(text) if text is not None else None
+        valid = isinstance(data["chains"], str) and all(  # type: ignore[index]
+            type(kept) is list and len(kept) == 2 and type(kept[0]) is str for kept in data["documents"].values())  # type: ignore[index]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return data if valid else None
+
+
+def _kept_middles(kept: list[Any]) -> set[Middle]:
+    """A document's middles as :func:`_selection` kept them; ValueError when damaged."""
+    middles = kept[1]
+    if type(middles) is not list or not all(type(m) is list and len(m) == 2 and type(m[0]) is str and type(m[1]) is str for m in middles):
+        raise ValueError("damaged chain selection record")
+    return {(m[0], m[1]) for m in middles}
+
+
+_KEY_TYPES = (str,) * 11 + (int, str, int)
+"""The types of a :data:`~dataflow_qa.generator.chains.ChainKey`'s values."""
+
+
+def _kept_keys(text: str | None) -> list[ChainKey] | None:
+    """A chain selection as the store kept it; None when absent or damaged."""
+    try:
+        keys = [tuple(key) for key in json.loads(text)] if text is not None else None
+    except (ValueError, TypeError):
+        return None
+    if keys is None or not all(len(key) == len(_KEY_TYPES) and all(type(v) is t for v, t in zip(key, _KEY_TYPES)) for key in keys):
+        return None
+    return keys  # type: ignore[return-value]
+
+
+def _selected_chains(selection: str, made_now: list[ChainKey] | None, chained: list[Summary], store: TextStore | None) -> list[Chain]:
+    """The chains of a selection: made now, else kept in the store, else selected again from every row."""
+    keys = made_now if made_now is not None else _kept_keys(store.get_text(selection)) if store is not None else None
+    if keys is None:
+        keys = selected_keys([row for s in chained for row in summary_rows(s)])
+    return [chain_from_key(key) for key in keys]
 
 
 def _by_first_document(chains: list[Chain]) -> dict[str, list[Chain]]:
@@ -378,9 +460,26 @@ def manifest_text(head: dict[str, Any], entries: list[str], chains: list[str]) -
     The first line ends with ``content_sha256``, the hash of all lines after
     it, so ``check`` can trust the manifest without re-reading the documents.
     """
-    body = '"documents": [' + ("\n" + ",\n".join(entries) + "\n" if entries else "") + "],\n"
-    body += '"chains": [' + ("\n" + ",\n".join(chains) + "\n" if chains else "") + "]}\n"
-    return _dumps({**head, "content_sha256": sha256_text(body)})[:-1] + ",\n" + body
+    return _manifest(head, entries, chains)[0]
+
+
+def _manifest(head: dict[str, Any], entries: list[str], chains: list[str]) -> tuple[str, str, bytes]:
+    """:func:`manifest_text`, its sha256 and its bytes (megabytes: each is copied, encoded and hashed once)."""
+    body = "".join(['"documents": [', *_lines(entries), "],\n", '"chains": [', *_lines(chains), "]}\n"]).encode("utf-8")
+    first = (_dumps({**head, "content_sha256": hashlib.sha256(body).hexdigest()})[:-1] + ",\n").encode("utf-8")
+    data = first + body
+    return data.decode("utf-8"), hashlib.sha256(data).hexdigest(), data
+
+
+def _lines(items: list[str]) -> list[str]:
+    """The pieces of ``"\\n" + ",\\n".join(items) + "\\n"`` (nothing for no items), to be joined once."""
+    if not items:
+        return []
+    pieces = ["\n"]
+    for item in items:
+        pieces += (item, ",\n")
+    pieces[-1] = "\n"
+    return pieces
 
 
 def body_sha256(text: str) -> str:
@@ -402,9 +501,9 @@ def stale_files(target: Plan) -> list[str]:
     if not target.out.is_dir():
         return []
     wanted = set(target.names()) | target.keep
-    return sorted(
-        p.name for p in target.out.glob("test_*.py") if p.name not in wanted and is_generated(p)
-    )
+    with os.scandir(target.out) as scan:
+        names = [entry.name for entry in scan if fnmatch.fnmatchcase(entry.name, "test_*.py")]
+    return sorted(name for name in names if name not in wanted and is_generated(target.out / name))
 
 
 def changed_files(target: Plan, stats: StatIndex | None = None) -> list[str]:
@@ -424,7 +523,8 @@ def _compare(target: Plan, stats: StatIndex | None) -> tuple[list[str], list[str
         file = os.path.join(folder, name)
         try:
             status = os.stat(file)
-            if file_sha256(file, stats, status) == target.sha256(name):
+            known = stats.sha256(file, stat_key(status)) if stats is not None else None  # ``file`` is absolute: its record's name
+            if (known or file_sha256(file, stats, status)) == target.sha256(name):
                 if status.st_mode & 0o777 == 0o600 and FILE_MODE != 0o600:
                     private.append(name)
                 continue
@@ -454,7 +554,7 @@ def write(target: Plan, stats: StatIndex | None = None) -> tuple[list[str], list
         if existing.exists() and name != MANIFEST and not is_generated(existing):
             raise FileExistsError(f"{existing} exists and was not generated by dataflow-qa; move it away or choose another --out")
     for name in ordered:
-        atomic_write(target.out / name, target.text(name), durable=name == MANIFEST)
+        atomic_write(target.out / name, target.data(name), durable=name == MANIFEST)
     for name in private:
         (target.out / name).chmod(FILE_MODE)  # an older release wrote modules 0600; a new file gets the umask's mode
     deleted = stale_files(target)
@@ -465,14 +565,15 @@ def write(target: Plan, stats: StatIndex | None = None) -> tuple[list[str], list
 
 def _remove_stray_temps(out: Path) -> None:
     """Delete temporary files a killed run left behind; only ``atomic_write``'s own names match."""
-    for path in out.iterdir():
-        if _STRAY_TEMP.fullmatch(path.name) and path.is_file():
-            path.unlink(missing_ok=True)
+    with os.scandir(out) as scan:
+        strays = [entry.path for entry in scan if _STRAY_TEMP.fullmatch(entry.name) and entry.is_file()]
+    for path in strays:
+        Path(path).unlink(missing_ok=True)
 
 
 def _check_plain_name(name: str) -> None:
     """Refuse any name but a plain file directly inside the output folder (defence in depth)."""
-    if not name or name.startswith(".") or "/" in name or "\\" in name or "\x00" in name or Path(name).name != name:
+    if not name or name.startswith(".") or "/" in name or "\\" in name or "\x00" in name or os.path.basename(name) != name or os.path.splitdrive(name)[0]:
         raise ValueError(f"refusing to write {name!r}: not a plain file name inside the output folder; this is a dataflow-qa bug, please report it")
 
 
@@ -486,13 +587,14 @@ def _file_mode() -> int:
 FILE_MODE = _file_mode()
 
 
-def atomic_write(path: Path, text: str, durable: bool = True) -> None:
-    """Write through a temporary file in the same folder, then rename over (``durable``: fsync first)."""
+def atomic_write(path: Path, text: str | bytes, durable: bool = True) -> None:
+    """Write text (as UTF-8, newlines as they are) or bytes through a temporary file in the same folder, then rename over
+    (``durable``: fsync first)."""
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(handle, FILE_MODE)  # mkstemp makes 0600; a generated file is as readable as any file the user writes
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8") if isinstance(text, str) else text)
             if durable:
                 stream.flush()
                 os.fsync(stream.fileno())

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from docutils.parsers.rst.directives.tables import ListTable
 from docutils.parsers.rst.states import Inliner
 from docutils.utils import escape2null, new_document
 
+from dataflow_qa.generator.files import MAX_BYTES, any_documents, document_files, find_documents  # noqa: F401  (found here too)
 from dataflow_qa.generator.model import (
     DATA_TYPES,
     Condition,
@@ -42,8 +42,6 @@ from dataflow_qa.generator.model import (
     Variant,
 )
 
-MAX_BYTES = 16 * 1024 * 1024
-"""Files above this size are refused before docutils sees them."""
 
 _TITLE_SUFFIX = " Dataflow"
 _CONDITION = re.compile(r"^(?P<path>[^()]*?)\s*\((?P<inner>[^()]*)\)\s*$")
@@ -89,13 +87,18 @@ class _PlainInliner:
 
     def __init__(self) -> None:
         self._inliner = Inliner()
+        self._settings: object = None
+        self._prepared_for: object = None
 
     def init_customizations(self, settings: object) -> None:
-        """Prepare the patterns docutils' own inliner uses for link targets."""
-        self._inliner.init_customizations(settings)
+        """Note the settings docutils' own inliner is prepared with when a link target needs it (rarely: its patterns are many)."""
+        self._settings = settings
 
     def adjust_uri(self, uri: str) -> str:
         """A link target's URI, as docutils would read it."""
+        if self._prepared_for is not self._settings:
+            self._inliner.init_customizations(self._settings)
+            self._prepared_for = self._settings
         return self._inliner.adjust_uri(uri)
 
     def parse(self, text: str, lineno: int, memo: object, parent: nodes.Element) -> tuple[list[nodes.Node], list[nodes.system_message]]:
@@ -550,37 +553,6 @@ def _ids_from_file_name(path: str) -> tuple[str, str]:
     if len(parts) == 2 and all(canonical_id(p) == p for p in parts):
         return parts[0], parts[1]
     return "", ""
-
-
-def find_documents(paths: list[str]) -> list[Path]:
-    """Expand arguments into document files: a directory means its ``*.rst``."""
-    found: list[Path] = []
-    for argument in paths:
-        path = Path(argument)
-        if path.is_dir():
-            found.extend(sorted(_rst_files(path)))
-        else:
-            found.append(path)
-    return found
-
-
-def any_documents(paths: list[str]) -> bool:
-    """True when :func:`find_documents` finds something (it stops at the first document)."""
-    return any(not Path(p).is_dir() or next(_rst_files(Path(p)), None) is not None for p in paths)
-
-
-def _rst_files(folder: Path) -> Iterator[Path]:
-    """The files ``folder.rglob("*.rst")`` finds (symlinked folders are not entered), without a stat per plain file."""
-    try:
-        with os.scandir(folder) as scan:
-            entries = list(scan)
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name.endswith(".rst") and entry.is_file():
-            yield folder / entry.name
-        if entry.is_dir(follow_symlinks=False):
-            yield from _rst_files(folder / entry.name)
 
 
 def parse_paths(paths: list[Path], parser: DocumentParser | None = None) -> list[ParseResult]:

@@ -30,10 +30,11 @@ CHAINS_SUFFIX = "_chains"
 """A document's chain checks go to ``<its module>_chains.py``: the chains whose first row is in the document."""
 
 
-def make_environment() -> jinja2.Environment:
-    """The one Jinja environment for generated Python: strict, no autoescape."""
+def make_environment(bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+    """The one Jinja environment for generated Python: strict, no autoescape; templates compiled once into ``bytecode_cache``."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
+        bytecode_cache=bytecode_cache,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,

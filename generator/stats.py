@@ -53,18 +53,18 @@ class StatIndex:
     def _load(self, file: Path) -> None:
         try:
             records = pickle.loads(file.read_bytes())
-            valid = type(records) is dict and all(
-                type(path) is str and type(key) is tuple and len(key) == 4 and all(type(n) is int for n in key) and type(read_ns) is int
-                and type(sha) is str for path, (key, read_ns, sha) in records.items())
         except Exception:  # absent, damaged or foreign: nothing is trusted
             return
-        if valid:
-            self.records = records  # type: ignore[assignment]
+        if type(records) is dict:
+            self.records = records  # each record is checked when it is looked up
 
     def sha256(self, path: str, key: StatKey) -> str | None:
-        """The recorded hash when the file's stat vouches for it, else None."""
+        """The recorded hash when the file's stat vouches for it, else None (a foreign record vouches for nothing)."""
         record = self.records.get(path)
-        return record[2] if record is not None and trusted(record[0], record[1], key) else None
+        if type(record) is not tuple or len(record) != 3:
+            return None
+        recorded, read_ns, sha = record
+        return sha if type(read_ns) is int and type(sha) is str and trusted(recorded, read_ns, key) else None
 
     def record(self, path: str, key: StatKey, read_ns: int, sha256: str) -> None:
         """Remember a hash computed from bytes read at ``read_ns`` (:attr:`clock`, taken before ``key``)."""
@@ -99,7 +99,8 @@ def file_sha256(path: Path | str, stats: StatIndex | None, status: os.stat_resul
     OSError when it cannot be read.
     """
     read_ns = StatIndex.clock()
-    name, key = os.path.join(os.getcwd(), path), stat_key(status or os.stat(path))
+    name = os.fspath(path) if os.path.isabs(path) else os.path.join(os.getcwd(), path)  # what joining the working folder gives, without asking for it
+    key = stat_key(status or os.stat(path))
     known = stats.sha256(name, key) if stats is not None else None
     if known is not None:
         return known

@@ -11,7 +11,7 @@ from docutils.utils import new_document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dataflow_qa.generator.batch import list_parse_reuse_supported, reused_list_parsers
+from dataflow_qa.generator.lists import list_parse_reuse_supported, reused_list_parsers
 from dataflow_qa.generator.parse import DocumentParser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,11 +28,16 @@ FRAGMENTS = [
 _PARSER = Parser()
 
 
-def doctree(text: str) -> str:
-    """docutils' whole tree for a text, as pseudo-XML (system messages included)."""
+def stock_settings() -> object:
+    """docutils' default settings, quiet."""
     configured = get_default_settings(Parser)
     configured.report_level, configured.halt_level, configured.warning_stream = 5, 5, io.StringIO()
-    document = new_document("<test>", configured)
+    return configured
+
+
+def doctree(text: str) -> str:
+    """docutils' whole tree for a text, as pseudo-XML (system messages included)."""
+    document = new_document("<test>", stock_settings())
     try:
         _PARSER.parse(text, document)
     except Exception as exc:  # hostile input: both ways must fail alike
@@ -41,7 +46,7 @@ def doctree(text: str) -> str:
 
 
 def test_reuse_is_active_on_the_installed_docutils() -> None:
-    assert list_parse_reuse_supported(), "re-check dataflow_qa.generator.batch._reusing_list_parse against this docutils, then widen the version range"
+    assert list_parse_reuse_supported(), "re-check dataflow_qa.generator.lists._reusing_list_parse against this docutils, then widen the version range"
     original = states.RSTState.nested_list_parse
     with reused_list_parsers():
         assert states.RSTState.nested_list_parse is not original
@@ -64,3 +69,21 @@ def test_any_text_gives_the_same_doctree(lines: list[str]) -> None:
     expected = doctree(text)
     with reused_list_parsers():
         assert doctree(text) == expected
+
+
+def test_link_targets_read_as_docutils_reads_them_though_its_patterns_are_prepared_only_for_them() -> None:
+    from docutils import nodes
+
+    from dataflow_qa.generator.parse import _PlainInliner
+
+    text = "Title\n=====\n\n.. _mail: someone@example.com\n.. _site: https://example.com/x\n"
+    ours = new_document("x.rst", DocumentParser()._settings)
+    DocumentParser()._parser.parse(text, ours)
+    stock = new_document("x.rst", stock_settings())
+    _PARSER.parse(text, stock)
+    refuris = [[t.get("refuri") for t in tree.findall(nodes.target)] for tree in (ours, stock)]
+    assert refuris[0] == refuris[1] == ["mailto:someone@example.com", "https://example.com/x"]
+    inliner, settings = _PlainInliner(), stock_settings()
+    inliner.init_customizations(settings)
+    assert not hasattr(inliner._inliner, "patterns")  # nothing prepared until a target asks
+    assert inliner.adjust_uri("a@b.example") == "mailto:a@b.example"

@@ -141,3 +141,38 @@ def test_an_edit_off_the_chains_restamps_the_cached_chain_module(project: Path, 
     assert after == (project / "fresh" / CHAINS).read_text(encoding="utf-8")
     changed = [pair for pair in zip(before.splitlines(), after.splitlines(), strict=True) if pair[0] != pair[1]]
     assert len(changed) == 1 and changed[0][1].startswith("# sources-sha256: ")
+
+
+def test_compiled_templates_are_kept_and_a_damaged_one_is_compiled_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    from dataflow_qa.generator.render import make_environment, render_module
+
+    document = DocumentParser().parse_file(project / "specs" / "webcrm-crmoffice.rst", "specs/webcrm-crmoffice.rst").document
+    assert document is not None
+    store = Cache(project / "cache")
+    fresh = render_module(make_environment(), document, "test_webcrm_to_crmoffice")
+    assert render_module(make_environment(store.templates()), document, "test_webcrm_to_crmoffice") == fresh
+    (kept,) = store.folder.glob("*.template")
+    compiled: list[str] = []
+    real = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile", lambda self, source, name=None, *rest, **named: compiled.append(name) or real(self, source, name, *rest, **named))
+    assert render_module(make_environment(store.templates()), document, "test_webcrm_to_crmoffice") == fresh
+    assert compiled == []  # read back, not compiled
+    for damage in (kept.read_bytes()[:40], b"j2" + b"\x00" * 30, b""):
+        kept.write_bytes(damage)
+        assert render_module(make_environment(store.templates()), document, "test_webcrm_to_crmoffice") == fresh
+    assert compiled == ["module.py.jinja"] * 3
+
+
+def test_a_template_compiled_under_other_options_is_not_reused(project: Path) -> None:
+    from dataflow_qa.generator.render import make_environment
+
+    store = Cache(project / "cache")
+    plain = make_environment(store.templates())
+    other = make_environment(store.templates())
+    other.trim_blocks = False  # the same template under another lexer setting compiles to other code
+    first = plain.get_template("chains.py.jinja").render(view={"sources_code": "'a.rst'", "sha256": "0" * 64, "chains": []}, header="#")
+    second = other.get_template("chains.py.jinja").render(view={"sources_code": "'a.rst'", "sha256": "0" * 64, "chains": []}, header="#")
+    assert first != second
+    assert len(list(store.folder.glob("*.template"))) == 2

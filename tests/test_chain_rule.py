@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,7 @@ class DictStore:
 
 def test_plan_keeps_the_chains_by_their_rows_and_survives_a_damaged_entry(documents: list[Document], tmp_path: Path) -> None:
     from dataflow_qa.generator.model import ParseResult
-    from dataflow_qa.generator.output import plan
+    from dataflow_qa.generator.output import SELECTION_STATE, plan
 
     results = [ParseResult(d.path, d, ()) for d in documents]
     store = DictStore()
@@ -89,7 +90,56 @@ def test_plan_keeps_the_chains_by_their_rows_and_survives_a_damaged_entry(docume
     writes = store.writes
     assert plan(results, tmp_path, store=store).files == first.files
     assert store.writes == writes  # nothing found again, nothing rendered again
-    store.texts[kept[0]] = "[]"  # what the store says is what plan uses
-    assert '"chains": []' in plan(results, tmp_path, store=store).files["manifest.json"]
-    store.texts[kept[0]] = "[[1, 2"  # damaged: found again
+    state = json.loads(store.texts[SELECTION_STATE])
+    store.texts["e" * 64], state["chains"] = "[]", "e" * 64
+    store.texts[SELECTION_STATE] = json.dumps(state)
+    assert '"chains": []' in plan(results, tmp_path, store=store).files["manifest.json"]  # what the store says is what plan uses
+    store.texts[SELECTION_STATE] = '{"documents": [1, 2'  # damaged: found again
     assert plan(results, tmp_path, store=store).files == first.files
+
+
+def retyped(document: Document, number: int) -> Document:
+    """The document with the type of its ``number``-th chainable row changed (string <-> integer)."""
+    from dataclasses import replace
+
+    from dataflow_qa.generator.chains import CHAINABLE
+
+    seen = 0
+    mappings = list(document.mappings)
+    for index, mapping in enumerate(mappings):
+        rows = list(mapping.properties)
+        for at, row in enumerate(rows):
+            if mapping.variant in CHAINABLE and row.type in ("string", "integer"):
+                if seen == number:
+                    rows[at] = replace(row, type="integer" if row.type == "string" else "string")
+                    mappings[index] = replace(mapping, properties=tuple(rows))
+                    return replace(document, mappings=tuple(mappings), sha256="f" * 64)
+                seen += 1
+    raise LookupError(f"{document.path} has no chainable row {number}")
+
+
+def test_chains_selected_again_only_through_changed_middles_are_those_a_whole_selection_gives(
+        documents: list[Document], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataflow_qa.generator import chains, output
+    from dataflow_qa.generator.model import ParseResult
+
+    involved = sorted({loc.path for chain in find_chains(documents) for loc in chain.via})
+    store = DictStore()
+    plan_of = lambda docs, kept: output.plan([ParseResult(d.path, d, ()) for d in docs], tmp_path, store=kept)  # noqa: E731
+    plan_of(documents, store)
+    asked: list[set | None] = []
+    real = chains.selected_keys
+    monkeypatch.setattr(output, "selected_keys", lambda rows, middles=None: asked.append(middles) or real(rows, middles))
+    by_path = {d.path: d for d in documents}
+    edits = [
+        [retyped(by_path[involved[0]], 0) if d.path == involved[0] else d for d in documents],  # a row of a chain retyped
+        [retyped(by_path[involved[-1]], 1) if d.path == involved[-1] else d for d in documents],  # then another document's
+        [d for d in documents if d.path != involved[1]],  # a chained document gone
+        documents,  # and everything as it was
+    ]
+    for edited in edits:
+        asked.clear()
+        incremental = plan_of(edited, store)
+        assert asked and all(m is not None for m in asked), "the kept selection was not built on"
+        assert incremental.files == plan_of(edited, None).files  # the same as selecting every chain again
+    assert find_chains(edits[0]) != find_chains(documents)  # the edits did change the chains

@@ -76,6 +76,23 @@ def test_what_collection_built_is_out_of_the_garbage_collectors_sight_only_in_a_
     assert "frozen objects: 0" in pytest_run(plain, "-q", "-s").stdout
 
 
+EXIT_PROBE = ("import atexit\nimport gc\n\natexit.register(lambda: print(f'frozen at exit: {gc.get_freeze_count()}'))\n\n\n"
+              "def test_frozen_during_the_run():\n    print(f'frozen objects: {gc.get_freeze_count()}')\n")
+
+
+def test_what_the_run_left_is_out_of_the_garbage_collectors_sight_at_exit_only_in_a_generated_run(docs_repo: Path, tmp_path: Path) -> None:
+    """The interpreter's last collection pass would walk every object the run made (~30 ms for the seeds' suite)."""
+    (docs_repo / "test_own.py").write_text(EXIT_PROBE)
+    output = pytest_run(docs_repo, "-q", "-s", "-p", "no:randomly").stdout
+    during, at_exit = (re.search(rf"{label}: (\d+)", output) for label in ("frozen objects", "frozen at exit"))
+    assert during is not None and at_exit is not None, output[-3000:]
+    assert int(at_exit.group(1)) > int(during.group(1))
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "test_own.py").write_text(EXIT_PROBE)
+    assert "frozen at exit: 0" in pytest_run(plain, "-q", "-s").stdout
+
+
 def stopped_once(done: subprocess.CompletedProcess[str], message: str) -> None:
     """The run stopped as a usage error before any test, saying ``message`` exactly once."""
     output = done.stdout + done.stderr

@@ -248,3 +248,67 @@ def test_display_paths_are_relative_to_the_working_folder_when_inside_it(tmp_pat
     assert batch.display_paths(files) == ["top.rst", "specs/a.rst", "specs/a.rst", (outside / "b.rst").as_posix(), "specs/link.rst",
                                           "top.rst", "specs/a.rst"]
     assert batch.display_paths([outside / "b.rst"], root=outside) == ["b.rst"]
+
+
+def test_a_foreign_stat_record_vouches_for_nothing(tmp_path: Path) -> None:
+    key = (1, 1, 10, 1)
+    index = StatIndex(None)
+    index.records.update({"list.rst": [key, 5 * 10**18, "sha"], "short.rst": (key, 5 * 10**18), "time.rst": (key, "later", "sha"),  # type: ignore[dict-item]
+                          "hash.rst": (key, 5 * 10**18, b"sha"), "good.rst": (key, 5 * 10**18, "sha")})
+    assert [index.sha256(name, key) for name in ("list.rst", "short.rst", "time.rst", "hash.rst", "good.rst")] == [None] * 4 + ["sha"]
+    (tmp_path / "x.stats").write_bytes(b"\x80\x05K\x01.")  # a pickle, but not of a dict
+    assert StatIndex(tmp_path / "x.stats").records == {}
+
+
+def test_a_folder_listing_tells_symlinks_and_shows_paths_as_looking_at_each_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataflow_qa.generator.parse import document_files, find_documents
+
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    (work / "specs" / "deeper").mkdir(parents=True)
+    outside.mkdir()
+    for path in (work / "top.rst", work / "specs" / "a.rst", work / "specs" / "deeper" / "c.rst", outside / "b.rst"):
+        path.write_text("x")
+    (work / "specs" / "link.rst").symlink_to(outside / "b.rst")
+    (work / "specs" / "inside-link.rst").symlink_to(work / "top.rst")
+    monkeypatch.chdir(work)
+    for arguments in (["specs"], ["./specs/", "top.rst"], [str(work / "specs")], [str(outside), "specs/a.rst"]):
+        found = document_files(arguments)
+        assert [Path(p) for p, _ in found] == find_documents(arguments)
+        assert [link for _, link in found] == [None if not Path(a).is_dir() else Path(p).is_symlink() for a in arguments
+                                               for p, _ in document_files([a])]
+        files = [p for p, _ in found]
+        assert batch.display_paths(files, links=[link for _, link in found]) == batch.display_paths([Path(p) for p in files])
+    assert [link for _, link in document_files(["specs"])] == [False, False, True, True]  # a, deeper/c, inside-link, link
+
+
+def test_generate_as_the_program_leaves_its_objects_to_the_exit_and_as_a_call_does_not(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import sys
+
+    before = gc.get_freeze_count()
+    assert main(["generate", "specs", "--out", "out"]) == 0
+    assert gc.get_freeze_count() == before  # a caller's objects stay collectable
+    monkeypatch.setattr(sys, "argv", ["dataflow-qa", "generate", "specs", "--out", "out"])
+    try:
+        assert main() == 0
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
+
+
+def test_only_a_run_that_parses_imports_docutils_parser(project: Path) -> None:
+    import subprocess
+    import sys
+
+    def imports_docutils(*command: str) -> bool:
+        probe = ("import sys\nfrom dataflow_qa.generator.cli import main\n"
+                 f"code = main({list(command)!r})\nprint(code, 'docutils.parsers.rst' in sys.modules)\n")
+        done = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=True)
+        code, imported = done.stdout.split()[-2:]
+        assert code == "0", done.stderr
+        return imported == "True"
+
+    assert not imports_docutils("generate", "specs", "--out", "out")  # nothing changed: digests and stats only
+    assert not imports_docutils("check", "specs", "--out", "out")
+    (project / EDITED).write_text((project / EDITED).read_text(encoding="utf-8") + "\nA reviewer's note.\n", encoding="utf-8")
+    assert imports_docutils("generate", "specs", "--out", "out")
