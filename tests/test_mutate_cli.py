@@ -50,7 +50,11 @@ def test_a_fault_no_document_can_show_is_named_with_what_it_needs(docs_repo: Pat
 def test_samples_give_the_fault_a_document_to_show_on(docs_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["mutate", "--faults", "stringifies", "--samples", str(NUMBERS), "--jobs", "2"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    told = sorted(line.split(": ", 1)[1] for line in err.splitlines() if line.startswith("dataflow-qa mutate: "))
+    assert told[0].startswith("1/2 on fake: ") and told[1].startswith("2/2 on fake: "), "each run is told as it ends"
+    assert any("clean run: " in line and ", 0 failed in " in line for line in told)
+    assert any(line.split(": ", 1)[1].startswith("stringifies: killed by ") for line in told)
     line = next(line for line in out.splitlines() if line.startswith("stringifies"))
     assert line.split()[1] == "yes" and line.endswith(str(NUMBERS))
     assert "1/1 faults killed" in out
