@@ -21,9 +21,7 @@ import httpx
 import pytest
 
 from dataflow_qa.fakes import FakeSystems
-from dataflow_qa.fakes.hub import no_wait
 from dataflow_qa.systems.adapters.base import Adapter, AdapterError
-from dataflow_qa.systems.catalog import build_catalog
 from dataflow_qa.systems.config import build_adapters, parse_config
 from dataflow_qa.generator.model import Document
 from dataflow_qa.generator.parse import find_documents, parse_paths

@@ -83,3 +83,27 @@ def profiled_adapter(served: Handler, fakes: Any, system: str, profile: Any,
                            sleep=no_wait)[system]
     assert isinstance(built, GenericAdapter) and built.profile == profile
     return built
+
+
+def send(http: httpx.Client, request: dict, record_id: str, *, params: dict | None = None,
+         headers: dict | None = None) -> httpx.Response:
+    """A documented request, sent as written to a fake (its ``{id}`` the seeded record's; ``params`` or
+    ``headers`` where the test had to fill in what the documentation names by a placeholder)."""
+    return http.request(request["method"], request["path"].replace("{id}", record_id),
+                        params=request["query"] if params is None else params,
+                        headers=request["headers"] if headers is None else headers,
+                        content=None if request["body"] is None else json.dumps(request["body"]).encode())
+
+
+def answered_as_documented(example: dict, answer: httpx.Response, *, empty: bool = True) -> Any:
+    """The fake's answer has the documented status and body shape; its decoded body (None where no body
+    is documented: then the answer must be empty too, unless not ``empty``, for a vendor whose
+    documentation leaves out the body its errors carry)."""
+    documented = example["response"]
+    assert answer.status_code == documented["status"], answer.text
+    if documented["body"] is None:
+        assert not empty or answer.content == b""
+        return None
+    body = answer.json()
+    assert_shape(documented["body"], body)
+    return body
