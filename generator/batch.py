@@ -162,13 +162,21 @@ class _Worker:
     cache: Cache | None = None
 
     @classmethod
-    def build(cls, source: Source) -> bytes:
-        """Parse and, when usable, render one document; store it in the cache; the entry as bytes."""
-        from dataflow_qa.generator.lists import reused_list_parsers  # docutils: only a run that parses imports it
+    def prepare(cls, cache: Cache | None = None) -> None:
+        """Import docutils and make this process's parser and Jinja environment, if not yet made."""
         from dataflow_qa.generator.parse import DocumentParser
 
         if cls.parser is None:
-            cls.parser, cls.env = DocumentParser(), make_environment(cls.cache.templates() if cls.cache is not None else None)
+            cache = cache or cls.cache
+            cls.parser, cls.env = DocumentParser(), make_environment(cache.templates() if cache is not None else None)
+
+    @classmethod
+    def build(cls, source: Source) -> bytes:
+        """Parse and, when usable, render one document; store it in the cache; the entry as bytes."""
+        from dataflow_qa.generator.lists import reused_list_parsers  # docutils: only a run that parses imports it
+
+        cls.prepare()
+        assert cls.parser is not None and cls.env is not None
         with reused_list_parsers():
             if source.data is None:
                 result = cls.parser.parse_file(source.file, source.path)
@@ -358,6 +366,11 @@ def _run(sources: list[Source], indexes: list[int], jobs: int) -> Iterator[tuple
                          "run with --jobs 1 to see which document it was") from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C, waits only for the documents under way
+
+
+def prepare_parser(cache: Cache | None) -> None:
+    """Make the parser and templates documents are parsed with in this process now, not at the first edit (``watch``)."""
+    _Worker.prepare(cache)
 
 
 def _ignore_interrupts() -> None:

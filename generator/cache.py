@@ -44,7 +44,7 @@ DIGEST_LOG = "digests.log"
 DIGEST_LOG_LIMIT = 512 * 1024
 """Bytes of appended digests after which the index is rewritten whole (about a hundred documents' digests)."""
 OTHER_FOLDER = re.compile(rf"^{PREFIX}[0-9a-f]{{24}}$")
-NOT_OUTPUT = frozenset({"__init__", "batch", "cache", "cli", "drift", "lint", "stats"})
+NOT_OUTPUT = frozenset({"__init__", "batch", "cache", "cli", "drift", "lint", "stats", "watch"})
 """``generator`` modules that never shape a generated file; every other one is in the fingerprint.
 
 Listing the exceptions (not the members) errs on the safe side: a new module

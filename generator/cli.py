@@ -15,13 +15,14 @@ import json
 import os
 import shlex
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from dataflow_qa import __version__
 from dataflow_qa.generator import jsonform
-from dataflow_qa.generator.batch import BatchError, digest_all, display_paths, up_to_date
+from dataflow_qa.generator.batch import BatchError, digest_all, display_paths, prepare_parser, up_to_date
 from dataflow_qa.generator.cache import DEFAULT_FOLDER as DEFAULT_CACHE
 from dataflow_qa.generator.cache import ENV_FOLDER as ENV_CACHE
 from dataflow_qa.generator.cache import Cache, generator_fingerprint
@@ -31,6 +32,7 @@ from dataflow_qa.generator.model import Diagnostic, ParseResult
 from dataflow_qa.generator.output import MANIFEST, Plan, changed_files, plan_summaries, read_manifest, stale_files, write
 from dataflow_qa.generator.files import any_documents, find_documents
 from dataflow_qa.generator.project import Project, ProjectError, load_project
+from dataflow_qa.generator.watch import DEFAULT_INTERVAL, watch
 
 DELEGATED: dict[str, tuple[str, str]] = {
     "init": ("dataflow_qa.generator.init", "set up a documentation repository: configuration, .gitignore, a CI workflow"),
@@ -166,6 +168,25 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return exit_status(generation.errors)
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Generate, then again on every change to the documents, until Ctrl-C (exit status: the last generation's)."""
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    prepare_parser(None if args.no_cache else Cache())
+    return watch(args.documents, lambda: cmd_generate(args), _pause, say, args.interval)
+
+
+def _pause(seconds: float) -> bool:
+    """Sleep between polls; False once Ctrl-C is pressed."""
+    try:
+        time.sleep(seconds)
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return False
+    return True
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not args.no_cache:
@@ -240,17 +261,31 @@ def build_parser() -> argparse.ArgumentParser:
     inspect_p.add_argument("--json", action="store_true", help="machine-readable output")
     inspect_p.set_defaults(run=cmd_inspect)
 
-    for name, run, text in (("generate", cmd_generate, "write the pytest suite"), ("check", cmd_check, "fail if the suite is stale")):
+    for name, run, text in (("generate", cmd_generate, "write the pytest suite"), ("check", cmd_check, "fail if the suite is stale"),
+                            ("watch", cmd_watch, "generate, then again whenever a document changes (Ctrl-C stops)")):
         p = sub.add_parser(name, help=text)
         p.add_argument("specs", nargs="*", help="files or folders (default: the configured documents folder, specs/)")
         p.add_argument("--out", default=None, help="output folder (default: the configured one, generated_tests/)")
         p.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N", help="processes that parse changed documents (default: one per core)")
         p.add_argument("--no-cache", action="store_true", help=f"parse every document again (and, for check, skip the hash-only fast path); the cache is {DEFAULT_CACHE}/ or ${ENV_CACHE}")
+        if name == "watch":
+            p.add_argument("--interval", type=_seconds, default=DEFAULT_INTERVAL, metavar="SECONDS",
+                           help=f"seconds between looks at the documents (default {DEFAULT_INTERVAL:g})")
         p.set_defaults(run=run)
 
     for name, (_, text) in DELEGATED.items():
         sub.add_parser(name, help=text, add_help=False)
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.01 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected seconds between 0.01 and 3600, got {text!r}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -285,7 +320,7 @@ def _main(argv: list[str]) -> int:
             return int(importlib.import_module(DELEGATED[argv[0]][0]).main(argv[1:]))
         args = build_parser().parse_args(argv)
         args.project = load_project()
-        if args.command in ("generate", "check"):
+        if args.command in ("generate", "check", "watch"):
             args.out_given = args.out is not None
             args.out = args.out or display_path(args.project.out)
             args.documents = documents_argument(args.specs, args.project)
