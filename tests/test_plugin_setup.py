@@ -93,6 +93,18 @@ def test_what_the_run_left_is_out_of_the_garbage_collectors_sight_at_exit_only_i
     assert "frozen at exit: 0" in pytest_run(plain, "-q", "-s").stdout
 
 
+IMPORT_PROBE = ("import atexit\nimport sys\n\n"
+                "atexit.register(lambda: print('email.policy at exit:', 'email.policy' in sys.modules))\n\n\n"
+                "def test_probe():\n    pass\n")
+
+
+def test_a_generated_run_on_the_fakes_never_imports_the_email_header_machinery(docs_repo: Path) -> None:
+    """Only a multipart form body (the WebCRM fake's ApiLogin) needs email.policy, ~20 ms to import; a run's start must not pay it."""
+    (docs_repo / "test_own.py").write_text(IMPORT_PROBE)
+    output = pytest_run(docs_repo, "-q", "-s", "-p", "no:randomly").stdout
+    assert "email.policy at exit: False" in output, output[-3000:]
+
+
 def stopped_once(done: subprocess.CompletedProcess[str], message: str) -> None:
     """The run stopped as a usage error before any test, saying ``message`` exactly once."""
     output = done.stdout + done.stderr
