@@ -174,16 +174,13 @@ def cmd_watch(args: argparse.Namespace) -> int:
         print(line, flush=True)
 
     prepare_parser(None if args.no_cache else Cache())
-    return watch(args.documents, lambda: cmd_generate(args), _pause, say, args.interval)
+    status = watch(args.documents, lambda: cmd_generate(args), _pause, say, args.interval)
+    print("stopped", file=sys.stderr)
+    return status
 
 
 def _pause(seconds: float) -> bool:
-    """Sleep between polls; False once Ctrl-C is pressed."""
-    try:
-        time.sleep(seconds)
-    except KeyboardInterrupt:
-        print("stopped", file=sys.stderr)
-        return False
+    time.sleep(seconds)
     return True
 
 

@@ -64,26 +64,31 @@ def _changed(old: tuple[StatKey, str | None] | None, new: tuple[StatKey, str | N
 
 def watch(paths: Sequence[str], regenerate: Callable[[], int], wait: Callable[[float], bool], say: Callable[[str], None],
           interval: float = DEFAULT_INTERVAL, clock: Callable[[], int] = time.time_ns) -> int:
-    """Regenerate now and after every change to the documents under ``paths``, until ``wait`` returns False.
+    """Regenerate now and after every change to the documents under ``paths``, until ``wait`` returns False or
+    Ctrl-C is pressed (whenever it lands: a generation it cuts short leaves every file old or new, never half).
 
-    ``wait(interval)`` pauses between polls (False: stop). The snapshot a
-    regeneration answers is taken before it starts, so an edit made while it
-    runs is seen by the next poll. Returns the last regeneration's status.
+    ``wait(interval)`` pauses between polls. The snapshot a regeneration
+    answers is taken before it starts, so an edit made while it runs is seen
+    by the next poll. Returns the last finished generation's status.
     """
-    seen = snapshot(paths, clock())
-    status = regenerate()
-    say(f"watching {len(seen)} documents in {', '.join(paths)} (every {interval:g} s; Ctrl-C stops)")
-    while wait(interval):
-        now = snapshot(paths, clock())
-        changed = changes(seen, now)
-        seen = now
-        if not changed:
-            continue
-        if not now:
-            say(f"no documents left in {', '.join(paths)}: nothing regenerated (generating from none would remove every module)")
-            continue
-        started = time.perf_counter()
+    status = 0
+    try:
+        seen = snapshot(paths, clock())
         status = regenerate()
-        named = changed[0] if len(changed) == 1 else f"{len(changed)} documents"
-        say(f"{named} changed: regenerated in {(time.perf_counter() - started) * 1000:.0f} ms")
+        say(f"watching {len(seen)} documents in {', '.join(paths)} (every {interval:g} s; Ctrl-C stops)")
+        while wait(interval):
+            now = snapshot(paths, clock())
+            changed = changes(seen, now)
+            seen = now
+            if not changed:
+                continue
+            if not now:
+                say(f"no documents left in {', '.join(paths)}: nothing regenerated (generating from none would remove every module)")
+                continue
+            started = time.perf_counter()
+            status = regenerate()
+            named = changed[0] if len(changed) == 1 else f"{len(changed)} documents"
+            say(f"{named} changed: regenerated in {(time.perf_counter() - started) * 1000:.0f} ms")
+    except KeyboardInterrupt:
+        pass
     return status

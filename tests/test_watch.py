@@ -145,3 +145,21 @@ def test_the_command_regenerates_an_edited_document_keeps_a_broken_ones_module_a
 
     assert process.returncode == 1  # the last generation found errors
     assert "specs/alpha-beta.rst:" in errors and errors.rstrip().endswith("stopped")
+
+
+def test_ctrl_c_anywhere_stops_with_the_last_finished_generations_status(tmp_path: Path) -> None:
+    document = tmp_path / "a.rst"
+    document.write_text("one", encoding="utf-8")
+    statuses = iter([1, 0])
+
+    def regenerate() -> int:
+        status = next(statuses, None)
+        if status is None:
+            raise KeyboardInterrupt  # pressed while the third generation runs
+        return status
+
+    def edit_each_time(_: float) -> bool:
+        document.write_text(document.read_text(encoding="utf-8") + " more", encoding="utf-8")
+        return True
+
+    assert watch([str(tmp_path)], regenerate, edit_each_time, lambda line: None) == 0
