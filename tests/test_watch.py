@@ -163,3 +163,17 @@ def test_ctrl_c_anywhere_stops_with_the_last_finished_generations_status(tmp_pat
         return True
 
     assert watch([str(tmp_path)], regenerate, edit_each_time, lambda line: None) == 0
+
+
+@pytest.mark.parametrize("interval", ["0", "soon", "nan"])
+def test_an_interval_that_is_no_sensible_number_of_seconds_is_refused(project: Path, interval: str, capsys: pytest.CaptureFixture[str],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataflow_qa.generator.cli import main
+
+    monkeypatch.chdir(project)
+    with pytest.raises(SystemExit) as exit_:
+        main(["watch", "--interval", interval])
+
+    assert exit_.value.code == 2
+    assert f"expected seconds between 0.01 and 3600, got {interval!r}" in capsys.readouterr().err
+    assert not (project / "generated").exists()  # refused before anything was written
