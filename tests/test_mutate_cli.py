@@ -18,6 +18,7 @@ import pytest
 
 from dataflow_qa.engine.mutate import Matrix, Run, cheapest_kinds, verdict
 from dataflow_qa.generator.cli import main
+from interrupts import children_take_ctrl_c
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBERS = ROOT / "tests" / "data" / "corpus" / "membercare-tripletex.rst"
@@ -101,9 +102,10 @@ def test_both_targets_kill_the_faults_each_in_its_own_matrix(docs_repo: Path, ca
 def test_an_interrupted_sandbox_mutation_stops_every_process_it_started(docs_repo: Path) -> None:
     """Ctrl-C while the fakes and the engine serve a run: mutate stops them all (they live in process groups of
     their own, which the terminal's Ctrl-C does not reach) and starts no more."""
-    run = subprocess.Popen([str(Path(sys.executable).parent / "dataflow-qa"), "mutate", "--target", "sandbox", "--sandbox-kinds", "0",
-                            "--faults", "one-way", "--select", "Users and reverse"], cwd=docs_repo,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with children_take_ctrl_c():
+        run = subprocess.Popen([str(Path(sys.executable).parent / "dataflow-qa"), "mutate", "--target", "sandbox", "--sandbox-kinds", "0",
+                                "--faults", "one-way", "--select", "Users and reverse"], cwd=docs_repo,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not any("engine run" in line for line in started_in(docs_repo)):
         assert run.poll() is None and time.monotonic() < deadline, "the engine process never started"

@@ -21,6 +21,7 @@ import pytest
 
 from dataflow_qa.generator.stats import RACY_NS
 from dataflow_qa.generator.watch import changes, snapshot, watch
+from interrupts import children_take_ctrl_c
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "tests" / "data" / "specs"
@@ -120,8 +121,9 @@ def project(tmp_path: Path) -> Path:
 
 def test_the_command_regenerates_an_edited_document_keeps_a_broken_ones_module_and_stops_on_ctrl_c(project: Path) -> None:
     env = dict(os.environ, DATAFLOW_QA_CACHE=str(project / "cache"))
-    process = subprocess.Popen([sys.executable, "-m", "dataflow_qa.generator.cli", "watch", "--interval", "0.05"], cwd=project,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    with children_take_ctrl_c():
+        process = subprocess.Popen([sys.executable, "-m", "dataflow_qa.generator.cli", "watch", "--interval", "0.05"], cwd=project,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         out = _Lines(process.stdout)
         assert "3 files written" in "".join(out.until("watching 2 documents in specs"))
