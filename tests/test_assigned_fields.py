@@ -8,29 +8,20 @@ would only ever fail; it skips and says why.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from engine_support import section
+from engine_support import document as parse_document, section
 from dataflow_qa.systems.adapters.base import assigned_end, writable
 from dataflow_qa.pytest_plugin.dataflow import PROFILES, Session
 from dataflow_qa.targets.fake import FakeTarget
 from dataflow_qa.generator.model import Document
-from dataflow_qa.generator.parse import DocumentParser
 
 ROWS = [("name", "Name", '"string"'), ("external_id", "Id", '"string"'), ("phone", "Phone", '"string"')]
 
 
 @pytest.fixture
-def document(tmp_path: Path) -> Document:
-    title = "HubSpot to Salesforce Dataflow"
-    path = tmp_path / "hubspot-salesforce.rst"
-    path.write_text(f"{'=' * len(title)}\n{title}\n{'=' * len(title)}\n\n" + section("HubSpot", "Companies", "Salesforce", "Account", rows=ROWS),
-                    encoding="utf-8")
-    parsed = DocumentParser().parse_file(path).document
-    assert parsed is not None
-    return parsed
+def document() -> Document:
+    return parse_document("HubSpot", "Salesforce", section("HubSpot", "Companies", "Salesforce", "Account", rows=ROWS), path="hubspot-salesforce.rst")
 
 
 @pytest.mark.parametrize(("dialect_system", "entity", "path", "expected"), [

@@ -10,25 +10,18 @@ target's stamp is later.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from engine_support import section
+from engine_support import document, section
 from dataflow_qa.pytest_plugin.dataflow import PROFILES, Session
 from dataflow_qa.targets.fake import FakeTarget
-from dataflow_qa.generator.parse import DocumentParser
 
 ROWS = [("displayName", "Name", '"string"'), ("email", "Email", '"string"'), ("phoneNumber", "Phone", '"string"')]
 
 
-def test_conflicts_with_a_millisecond_target_pass_on_the_clean_engine(tmp_path: Path) -> None:
-    title = "Business Central to Salesforce Dataflow"
-    path = tmp_path / "businesscentral-salesforce.rst"
-    path.write_text(f"{'=' * len(title)}\n{title}\n{'=' * len(title)}\n\n"
-                    + section("Business Central", "Customers", "Salesforce", "Account", rows=ROWS), encoding="utf-8")
-    document = DocumentParser().parse_file(path).document
-    assert document is not None
-    state = Session(lambda scoped: FakeTarget(scoped), [document], 11, "conflict-order", PROFILES["fake"])
-    mapping = document.mappings[0]
+def test_conflicts_with_a_millisecond_target_pass_on_the_clean_engine() -> None:
+    parsed = document("Business Central", "Salesforce", section("Business Central", "Customers", "Salesforce", "Account", rows=ROWS),
+                      path="businesscentral-salesforce.rst")
+    state = Session(lambda scoped: FakeTarget(scoped), [parsed], 11, "conflict-order", PROFILES["fake"])
+    mapping = parsed.mappings[0]
     for row in mapping.properties:
         result = state.check("conflict", mapping, row, "order::conflict")
         assert result.outcome.status == "passed", (row.label, result.outcome.message)

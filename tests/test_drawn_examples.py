@@ -8,40 +8,27 @@ the next: a check draws the same values after other checks as it does alone.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from engine_support import section
+from engine_support import document, section
 from dataflow_qa.generator.model import Document
-from dataflow_qa.generator.parse import DocumentParser
 from dataflow_qa.pytest_plugin.dataflow import PROFILES, Result, Session
 from dataflow_qa.targets.fake import FakeTarget
 
 ROWS = [("name", "Name", '"string"'), ("employees", "Employees", '"integer"')]
+DOCUMENT = document("WebCRM", "CRMOffice", section("WebCRM", "Organisation", "CRMOffice", "Company", rows=ROWS), path="webcrm-crmoffice.rst")
 
 
-def _document(tmp_path: Path) -> Document:
-    title = "WebCRM to CRMOffice Dataflow"
-    path = tmp_path / "webcrm-crmoffice.rst"
-    path.write_text(f"{'=' * len(title)}\n{title}\n{'=' * len(title)}\n\n"
-                    + section("WebCRM", "Organisation", "CRMOffice", "Company", rows=ROWS), encoding="utf-8")
-    document = DocumentParser().parse_file(path).document
-    assert document is not None
-    return document
-
-
-def _check(session: Session, kind: str, document: Document, row: int) -> Result:
+def _check(session: Session, kind: str, parsed: Document, row: int) -> Result:
     """One check on fresh fake systems (its own test class), so only the drawing is shared with other checks."""
-    mapping = document.mappings[0]
+    mapping = parsed.mappings[0]
     return session.check(kind, mapping, mapping.properties[row], f"{kind}-{row}::{kind}")
 
 
-def test_a_check_draws_the_same_examples_after_other_checks_as_alone(tmp_path: Path) -> None:
-    document = _document(tmp_path)
-    alone = _check(Session(FakeTarget, [document], 5, "alone", PROFILES["fake"]), "forward", document, 0)
-    busy = Session(FakeTarget, [document], 5, "busy", PROFILES["fake"])
+def test_a_check_draws_the_same_examples_after_other_checks_as_alone() -> None:
+    alone = _check(Session(FakeTarget, [DOCUMENT], 5, "alone", PROFILES["fake"]), "forward", DOCUMENT, 0)
+    busy = Session(FakeTarget, [DOCUMENT], 5, "busy", PROFILES["fake"])
     for kind, row in (("forward", 1), ("conflict", 0), ("type", 1)):
-        assert _check(busy, kind, document, row).outcome.status == "passed"
-    after = _check(busy, "forward", document, 0)
+        assert _check(busy, kind, DOCUMENT, row).outcome.status == "passed"
+    after = _check(busy, "forward", DOCUMENT, 0)
     assert alone.outcome.status == after.outcome.status == "passed", (alone.outcome.message, after.outcome.message)
     assert after.examples == alone.examples > 1
     assert after.draws == alone.draws and after.values == alone.values
