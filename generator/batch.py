@@ -167,7 +167,7 @@ class _Worker:
         from dataflow_qa.generator.parse import DocumentParser
 
         if cls.parser is None:
-            cache = cache or cls.cache
+            cache = cache if cache is not None else cls.cache
             cls.parser, cls.env = DocumentParser(), make_environment(cache.templates() if cache is not None else None)
 
     @classmethod

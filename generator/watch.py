@@ -10,13 +10,12 @@ too (git's racy rule, as :mod:`dataflow_qa.generator.stats` applies it).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Sequence
 
 from dataflow_qa.generator.files import document_files
-from dataflow_qa.generator.stats import RACY_NS, StatKey, stat_key
+from dataflow_qa.generator.stats import RACY_NS, StatKey, file_sha256, stat_key
 
 DEFAULT_INTERVAL = 0.1
 """Seconds between polls: an edit is seen 50 ms later on average; polling 1,152 documents takes 3-5 ms (4 % of a core, 2-core machine)."""
@@ -30,17 +29,13 @@ def snapshot(paths: Sequence[str], now_ns: int) -> Snapshot:
     found: Snapshot = {}
     for path, _ in document_files(list(paths)):
         try:
-            key = stat_key(os.stat(path))
+            status = os.stat(path)
+            key = stat_key(status)
             racy = max(key[0], key[1]) >= now_ns - RACY_NS
-            found[path] = (key, _sha256(path) if racy else None)
+            found[path] = (key, file_sha256(path, None, status) if racy else None)
         except OSError:
             continue
     return found
-
-
-def _sha256(path: str) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def changes(before: Snapshot, after: Snapshot) -> list[str]:
