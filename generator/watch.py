@@ -70,7 +70,7 @@ def watch(paths: Sequence[str], regenerate: Callable[[], int], wait: Callable[[f
     try:
         seen = snapshot(paths, clock())
         status = regenerate()
-        say(f"watching {len(seen)} documents in {', '.join(paths)} (every {interval:g} s; Ctrl-C stops)")
+        say(f"watching {len(seen)} document{'' if len(seen) == 1 else 's'} in {', '.join(paths)} (every {interval:g} s; Ctrl-C stops)")
         while wait(interval):
             now = snapshot(paths, clock())
             changed = changes(seen, now)

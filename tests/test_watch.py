@@ -179,3 +179,12 @@ def test_an_interval_that_is_no_sensible_number_of_seconds_is_refused(project: P
     assert exit_.value.code == 2
     assert f"expected seconds between 0.01 and 3600, got {interval!r}" in capsys.readouterr().err
     assert not (project / "generated").exists()  # refused before anything was written
+
+
+def test_one_document_is_named_in_the_singular(tmp_path: Path) -> None:
+    (tmp_path / "a.rst").write_text("one", encoding="utf-8")
+    lines: list[str] = []
+
+    watch([str(tmp_path)], lambda: 0, _scripted([]), lines.append, interval=1)
+
+    assert lines == [f"watching 1 document in {tmp_path} (every 1 s; Ctrl-C stops)"]
